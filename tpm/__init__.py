@@ -1,0 +1,3 @@
+"""tpm: a terminal trading workstation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""The one exception hierarchy of tpm; each class is named for what the caller does.
+
+TpmError
+ ├── ConfigError            bad configuration: print the sentence, exit 2
+ ├── DataError              a malformed file or record: report file, line and problem
+ ├── IllegalTransition      an order event that its state does not allow
+ ├── StoreUnavailable       the database cannot be reached: retry with backoff
+ ├── FeedDisconnected       a market feed dropped: reconnect, resubscribe, resync
+ └── BrokerError            the broker refused or failed a request
+      └── SubmissionTimeout the broker did not answer: never resend until it says what happened
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BrokerError",
+    "ConfigError",
+    "DataError",
+    "FeedDisconnected",
+    "IllegalTransition",
+    "StoreUnavailable",
+    "SubmissionTimeout",
+    "TpmError",
+]
+
+
+class TpmError(Exception):
+    """Base of every error tpm raises on purpose; its message is a sentence for a person."""
+
+
+class ConfigError(TpmError):
+    """The configuration is invalid; the message names the file, the key and the reason."""
+
+
+class DataError(TpmError):
+    """A data file or record is malformed; the message names where and what."""
+
+
+class IllegalTransition(TpmError):
+    """An order event arrived that the order's current state does not allow."""
+
+
+class StoreUnavailable(TpmError):
+    """The database cannot be reached right now."""
+
+
+class FeedDisconnected(TpmError):
+    """A market data feed lost its connection."""
+
+
+class BrokerError(TpmError):
+    """The broker refused or failed a request."""
+
+
+class SubmissionTimeout(BrokerError):
+    """A submission got no answer in time; its fate is unknown until the broker reports it."""
