@@ -1,5 +1,6 @@
 """Plain values of trading: instruments, market data, orders, fills, positions, events. No I/O."""
 
+from tpm.domain.broker import BrokerFill, BrokerMessage, BrokerOrderEvent, OrderReport
 from tpm.domain.enums import OrderStatus, OrderType, Side, Timeframe, TimeInForce, TradingState
 from tpm.domain.events import (
     EquitySnapshot,
@@ -33,6 +34,9 @@ __all__ = [
     "FUNDAMENTAL_FIELDS",
     "ZERO",
     "Bar",
+    "BrokerFill",
+    "BrokerMessage",
+    "BrokerOrderEvent",
     "ClientOrderId",
     "EquitySnapshot",
     "FeedState",
@@ -51,6 +55,7 @@ __all__ = [
     "OrderFilled",
     "OrderRejected",
     "OrderReplaced",
+    "OrderReport",
     "OrderStatus",
     "OrderType",
     "OrderUpdated",

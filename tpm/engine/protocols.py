@@ -6,7 +6,6 @@ Adapters implement these structurally (they never import this module); `cli.py` 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -20,11 +19,11 @@ from tpm.domain import (
     NewsItem,
     Notification,
     Order,
-    OrderEvent,
     Quote,
     Timeframe,
     Trade,
 )
+from tpm.domain.broker import BrokerFill, BrokerMessage, BrokerOrderEvent, OrderReport
 
 __all__ = [
     "Broker",
@@ -68,32 +67,6 @@ class MarketFeed(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerOrderEvent:
-    client_order_id: ClientOrderId
-    event: OrderEvent
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerFill:
-    fill: Fill
-
-
-BrokerMessage = BrokerOrderEvent | BrokerFill
-
-
-@dataclass(frozen=True, slots=True)
-class OrderReport:
-    """What the broker says of one order, for reconciliation after a restart or a timeout."""
-
-    client_order_id: ClientOrderId
-    status: str
-    filled_qty: Decimal
-    avg_fill_price: Decimal
-    broker_order_id: str = ""
-    fills: tuple[Fill, ...] = ()
 
 
 class Broker(Protocol):

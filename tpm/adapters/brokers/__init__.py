@@ -1,0 +1,1 @@
+"""Brokers: where orders go. The paper broker simulates one against the market."""

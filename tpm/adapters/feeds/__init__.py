@@ -1,0 +1,1 @@
+"""Market data feeds: simulated, replayed from files, and live exchange connections."""

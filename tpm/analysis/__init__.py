@@ -1,0 +1,1 @@
+"""Pure numerics: indicators, scores, performance metrics. No I/O, no asyncio."""

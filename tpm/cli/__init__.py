@@ -1,0 +1,103 @@
+"""Command line entry points. Heavy modules are imported inside the commands that need them,
+so `tpm --help` and `tpm --version` start fast and never load pandas, plotext or a SQL driver."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from tpm import __version__
+
+__all__ = ["main"]
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tpm",
+        description="Terminal trading workstation: live market, three-pillar scores, strategies "
+        "under hard risk limits. With no command, opens the app.",
+        epilog="TPM_HOME=DIR keeps config.toml and tpm.db in DIR. TPM_DB_URL and TPM_LOG_LEVEL "
+        "override the config file.",
+    )
+    p.add_argument("--version", action="version", version=f"tpm {__version__}")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: config.toml in the config directory, or in TPM_HOME)",
+    )
+    p.add_argument(
+        "--headless",
+        action="store_true",
+        help="run the engine with no UI (for a server or a service)",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --headless: stop cleanly after this many seconds (0: until SIGINT/SIGTERM)",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = sub.add_parser(
+        "import",
+        help="store bars from a CSV file in the database",
+        description="Read a CSV bar file (Yahoo, Stooq, exchange klines, generic "
+        "OHLCV) and store its bars.",
+    )
+    imp.add_argument("file", help="the CSV file")
+    imp.add_argument("--symbol", help="symbol of the bars (default: from the file)")
+    imp.add_argument(
+        "--timeframe",
+        choices=["1m", "5m", "15m", "1h", "1d"],
+        help="bar size (default: detected from the timestamps)",
+    )
+
+    for name, what in (("orders", "orders"), ("fills", "fills"), ("portfolio", "the portfolio")):
+        c = sub.add_parser(
+            name,
+            help=f"print {what} as the store holds them",
+            description=f"Print {what} from the database.",
+        )
+        c.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        if name == "orders":
+            c.add_argument("--open", action="store_true", help="only orders still open")
+
+    db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "upgrade",
+        help="apply schema migrations (also done at every start)",
+        description="Apply every schema migration to the configured database.",
+    )
+    db_sub.add_parser(
+        "check",
+        help="check the database's integrity",
+        description="Run an integrity check and compare positions with fills.",
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from tpm.cli import commands
+
+    handlers: dict[str | None, Command] = {
+        "import": commands.import_bars,
+        "orders": commands.orders,
+        "fills": commands.fills,
+        "portfolio": commands.portfolio,
+        "db": commands.db,
+    }
+    if args.command is None:
+        handler: Command = commands.headless if args.headless else commands.app
+    else:
+        handler = handlers[args.command]
+    return commands.guarded(handler, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""What each command does. Errors become one sentence on stderr and an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tpm.cli import report
+from tpm.cli.logs import setup_logging
+from tpm.config import Config, Paths, load_config, resolve_paths
+from tpm.errors import ConfigError, DataError, StoreUnavailable, TpmError
+
+if TYPE_CHECKING:
+    from tpm.store.sql_store import SqlStore
+
+__all__ = ["app", "db", "fills", "guarded", "headless", "import_bars", "orders", "portfolio"]
+
+log = logging.getLogger("tpm")
+
+
+def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command; a TpmError is reported as its sentence (exit 2 for config, else 1)."""
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"tpm: {exc}", file=sys.stderr)
+        return 2
+    except (DataError, StoreUnavailable, TpmError) as exc:
+        print(f"tpm: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _setup(args: argparse.Namespace) -> tuple[Config, Paths]:
+    paths = resolve_paths(args.config)
+    config = load_config(paths.config_file, required=args.config is not None)
+    setup_logging(config.engine.log_level)
+    return config, paths
+
+
+def headless(args: argparse.Namespace) -> int:
+    config, paths = _setup(args)
+    if args.duration < 0:
+        raise ConfigError(f"--duration {args.duration:g}: must be 0 or more seconds")
+    return asyncio.run(_headless(config, paths, args.duration))
+
+
+async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
+    import signal
+
+    from tpm.cli.wiring import build_engine, database_url
+    from tpm.store.db import redact
+
+    engine = build_engine(config, paths)
+    log.info(
+        "tpm %s headless: config %s, database %s",
+        _version(),
+        paths.config_file,
+        redact(database_url(config, paths)),
+    )
+    started = time.monotonic()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await engine.start()
+        if duration_s > 0:
+            try:
+                await asyncio.wait_for(stop.wait(), duration_s)
+            except TimeoutError:
+                log.info("duration of %gs reached", duration_s)
+        else:
+            await stop.wait()
+        log.info("stopping")
+    finally:
+        await engine.stop()
+    print(report.summary(engine, time.monotonic() - started), file=sys.stderr)
+    return 0
+
+
+def app(args: argparse.Namespace) -> int:
+    config, paths = _setup(args)
+    from tpm.cli.launch import run_app
+
+    return int(run_app(config, paths))
+
+
+def _open_store(args: argparse.Namespace) -> SqlStore:
+    from tpm.cli.wiring import build_store
+
+    config, paths = _setup(args)
+    return build_store(config, paths)
+
+
+def import_bars(args: argparse.Namespace) -> int:
+    from tpm.adapters.feeds.csvbars import read_bars
+    from tpm.domain import Timeframe
+
+    timeframe = Timeframe(args.timeframe) if args.timeframe else None
+    started = time.perf_counter()
+    bar_file = read_bars(args.file, symbol=args.symbol, timeframe=timeframe)
+    store = _open_store(args)
+
+    async def run() -> int:
+        await store.open()
+        try:
+            return await store.save_bars(bar_file.bars)
+        finally:
+            await store.close()
+
+    n = asyncio.run(run())
+    print(
+        f"stored {n:,} {bar_file.timeframe} bars of {bar_file.symbol} from {args.file} "
+        f"in {time.perf_counter() - started:.2f}s"
+    )
+    return 0
+
+
+def orders(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    rows = asyncio.run(report.with_store(store, lambda s: s.load_orders(open_only=args.open)))
+    print(report.orders_json(rows) if args.json else report.orders_table(rows))
+    return 0
+
+
+def fills(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    rows = asyncio.run(report.with_store(store, lambda s: s.load_fills()))
+    print(report.fills_json(rows) if args.json else report.fills_table(rows))
+    return 0
+
+
+def portfolio(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    view = asyncio.run(report.with_store(store, report.portfolio_view))
+    print(report.portfolio_json(view) if args.json else report.portfolio_table(view))
+    return 0
+
+
+def db(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    if args.db_command == "upgrade":
+        asyncio.run(report.with_store(store, lambda s: asyncio.sleep(0)))
+        print("database schema is up to date")
+        return 0
+    problems = asyncio.run(report.with_store(store, report.consistency_problems))
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    print("ok: integrity check passed and every position equals the sum of its fills")
+    return 0
+
+
+def _version() -> str:
+    from tpm import __version__
+
+    return __version__

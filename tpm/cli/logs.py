@@ -1,0 +1,26 @@
+"""Logging for the command line: one line per event, UTC timestamps, to stderr."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+__all__ = ["setup_logging"]
+
+
+class _UTCFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{t}.{int(record.msecs):03d}Z"
+
+
+def setup_logging(level: str = "info") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_UTCFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # The MySQL driver logs every server warning (e.g. a duplicate ignored on purpose).
+    logging.getLogger("asyncmy").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,116 @@
+"""Build the concrete engine from the configuration: the one place adapters meet the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tpm.adapters.brokers.paper import PaperBroker
+from tpm.config import Config, Paths
+from tpm.domain import Timeframe, to_decimal
+from tpm.engine.engine import Engine, EngineSettings
+from tpm.engine.protocols import MarketFeed
+from tpm.engine.risk import RiskLimits
+from tpm.errors import ConfigError
+from tpm.store.sql_store import SqlStore
+from tpm.strategies import MovingAverageTrend, Strategy
+
+__all__ = ["build_engine", "build_feed", "build_store", "database_url"]
+
+
+def database_url(config: Config, paths: Paths) -> str:
+    return config.store.url or paths.sqlite_url
+
+
+def build_store(config: Config, paths: Paths) -> SqlStore:
+    url = database_url(config, paths)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    s = config.store
+    return SqlStore(
+        url,
+        busy_timeout_ms=s.busy_timeout_ms,
+        flush_interval_s=s.flush_interval_ms / 1000,
+        flush_rows=s.flush_rows,
+    )
+
+
+def build_feed(config: Config, *, realtime: bool = True) -> MarketFeed:
+    f = config.feed
+    if f.kind == "sim":
+        from tpm.adapters.feeds.sim import SimulatedMarket
+
+        return SimulatedMarket(
+            seed=f.sim.seed,
+            symbols=f.sim.symbols,
+            tick_hz=f.sim.tick_hz,
+            realtime=realtime,
+            history_days=f.sim.history_days,
+            history_minutes=f.sim.history_minutes,
+        )
+    from tpm.adapters.feeds.replay import ReplayFeed
+
+    if not f.replay.files:
+        raise ConfigError(
+            'config.toml: feed.replay.files: feed.kind = "replay" needs at least one file'
+        )
+    files = [(Path(x.path).expanduser(), x.symbol or None) for x in f.replay.files]
+    return ReplayFeed(files, speed=f.replay.speed, warmup_bars=f.replay.warmup_bars)
+
+
+def _strategies(config: Config, feed: MarketFeed) -> list[Strategy]:
+    d = config.demo
+    if not d.enabled:
+        return []
+    known = [i.symbol for i in feed.instruments()]
+    symbols = (
+        list(d.symbols) or [i.symbol for i in feed.instruments() if i.asset_class == "equity"][:8]
+    )
+    unknown = sorted(set(symbols) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"config.toml: demo.symbols: {', '.join(unknown)} not served by the {feed.name} feed"
+        )
+    return [
+        MovingAverageTrend(
+            symbols,
+            timeframe=Timeframe(d.timeframe),
+            fast=d.fast,
+            slow=d.slow,
+            percent_equity=d.percent_equity,
+        )
+    ]
+
+
+def build_engine(config: Config, paths: Paths) -> Engine:
+    feed = build_feed(config)
+    p = config.broker.paper
+    broker = PaperBroker(
+        feed.instruments(),
+        commission_per_share=p.commission_per_share,
+        commission_bps=p.commission_bps,
+        commission_min=p.commission_min,
+        slippage_bps=p.slippage_bps,
+        participation=p.participation,
+        latency_ms=p.latency_ms,
+    )
+    r = config.risk
+    settings = EngineSettings(
+        initial_cash=to_decimal(p.cash),
+        timeframes=tuple(Timeframe(t) for t in config.market.timeframes),
+        max_jump_pct=config.market.max_jump_pct,
+        max_future_s=config.market.max_future_s,
+        stale_after_s=config.feed.stale_after_s,
+        equity_interval_s=config.engine.equity_interval_s,
+        quotes=config.store.quotes,
+        quote_sample_s=config.store.quote_sample_s,
+        shutdown_orders=config.engine.shutdown_orders,
+        risk=RiskLimits(
+            max_order_qty=to_decimal(r.max_order_qty),
+            max_order_notional=to_decimal(r.max_order_notional),
+            stale_quote_s=r.stale_quote_s,
+        ),
+        market_clock=config.feed.kind == "replay",
+    )
+    return Engine(feed, broker, build_store(config, paths), settings, _strategies(config, feed))

@@ -1,0 +1,45 @@
+"""Trading days in an instrument's own time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["SessionCalendar"]
+
+_NS = 1_000_000_000
+_DAY_NS = 86_400 * _NS
+
+
+class SessionCalendar:
+    """Maps instants to local trading days for one time zone, caching the current day."""
+
+    def __init__(self, timezone: str) -> None:
+        self._tz = ZoneInfo(timezone)
+        self._lo = 0
+        self._hi = 0
+        self._label = 0
+
+    def day_bucket(self, ts_ns: int) -> tuple[int, int]:
+        """(label, end): the local date as 00:00 UTC in ns, and when that local day ends.
+
+        Daily bars are labelled by their local date at 00:00 UTC, as daily CSV exports are, so
+        a bar built from ticks and one imported from a file land on the same key.
+        """
+        if self._lo <= ts_ns < self._hi:
+            return self._label, self._hi
+        local = datetime.fromtimestamp(ts_ns / _NS, tz=self._tz)
+        day = local.date()
+        start = datetime(day.year, day.month, day.day, tzinfo=self._tz)
+        end = start + timedelta(days=1)
+        self._lo = int(start.timestamp()) * _NS
+        self._hi = int(end.astimezone(UTC).timestamp()) * _NS
+        self._label = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * _NS
+        return self._label, self._hi
+
+    def local_date_ns(self, ts_ns: int) -> int:
+        return self.day_bucket(ts_ns)[0]
+
+    @staticmethod
+    def day_ns() -> int:
+        return _DAY_NS

@@ -1,0 +1,358 @@
+"""The engine: wires market, risk, OMS, portfolio, runner and store, and runs their lifecycle.
+
+Start-up order matters for money: the store opens first (migrations), the portfolio is rebuilt
+from stored fills, the broker is connected and open orders reconciled, and only then does
+market data flow and the runner trade. Stopping reverses it: no new orders once stopping
+begins, open orders are cancelled or left as configured, the store is flushed last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tpm.domain import (
+    Bar,
+    FeedState,
+    FeedStatus,
+    Notification,
+    Quote,
+    Severity,
+    Timeframe,
+    Trade,
+    TradingState,
+    ns_to_iso,
+    to_decimal,
+)
+from tpm.engine.bus import Bus
+from tpm.engine.clock import Clock, LiveClock, ManualClock
+from tpm.engine.market import MarketData
+from tpm.engine.oms import OrderManager
+from tpm.engine.portfolio import Portfolio
+from tpm.engine.protocols import Broker, MarketConsumer, MarketFeed, Store
+from tpm.engine.risk import RiskEngine, RiskLimits
+from tpm.engine.runner import StrategyRunner
+from tpm.errors import FeedDisconnected
+from tpm.strategies.base import Strategy
+
+__all__ = ["Engine", "EngineSettings"]
+
+log = logging.getLogger("tpm.engine")
+_NS = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    initial_cash: Decimal = Decimal(100_000)
+    timeframes: tuple[Timeframe, ...] = tuple(Timeframe)
+    max_jump_pct: float = 25.0
+    max_future_s: float = 5.0
+    stale_after_s: float = 10.0
+    equity_interval_s: float = 5.0
+    quotes: str = "sampled"
+    quote_sample_s: float = 1.0
+    shutdown_orders: str = "cancel"
+    risk: RiskLimits = field(default_factory=RiskLimits)
+    warmup_bars: int = 200
+    market_clock: bool = False
+    """Follow the feed's timestamps instead of the wall clock (replays)."""
+
+
+class Engine:
+    """One trading engine over a feed, a broker and a store."""
+
+    def __init__(
+        self,
+        feed: MarketFeed,
+        broker: Broker,
+        store: Store,
+        settings: EngineSettings | None = None,
+        strategies: Sequence[Strategy] = (),
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = s = settings or EngineSettings()
+        self.feed, self.broker, self.store = feed, broker, store
+        self.clock: Clock = clock or (ManualClock() if s.market_clock else LiveClock())
+        self.bus = Bus()
+        self.market = MarketData(
+            self.bus,
+            feed.instruments(),
+            timeframes=s.timeframes,
+            max_jump_pct=s.max_jump_pct,
+            max_future_ns=int(s.max_future_s * _NS),
+            now_ns=None if s.market_clock else self.clock.now_ns,
+        )
+        self.portfolio = Portfolio(s.initial_cash)
+        self.risk = RiskEngine(s.risk, self.market, self.clock.now_ns)
+        self.oms = OrderManager(
+            self.bus, store, broker, self.risk, self.portfolio, self.clock.now_ns
+        )
+        self.runner = StrategyRunner(
+            self.bus, self.oms, self.portfolio, self.market, strategies, can_trade=self.can_trade
+        )
+        self.feed_state = FeedState.STOPPED
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopped = asyncio.Event()
+        self.is_started = False
+        self._last_quote_saved: dict[str, int] = {}
+        self._sample_ns = int(s.quote_sample_s * _NS)
+        self._day_label = ""
+        self._wire()
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        bus = self.bus
+        mark = self.portfolio.mark
+        bus.subscribe(Trade, lambda t: mark(t.symbol, t.price))
+        bus.subscribe(Quote, lambda q: mark(q.symbol, (q.bid + q.ask) * 0.5))
+        bus.subscribe(Bar, lambda b: mark(b.symbol, b.close))
+        if isinstance(self.broker, MarketConsumer):
+            consume = self.broker.on_market
+            bus.subscribe(Quote, consume)
+            bus.subscribe(Trade, consume)
+            bus.subscribe(Bar, consume)
+        bus.subscribe(Bar, self.store.write_bar)
+        if self.settings.quotes == "all":
+            bus.subscribe(Quote, self.store.write_quote)
+        elif self.settings.quotes == "sampled":
+            bus.subscribe(Quote, self._sample_quote)
+
+    def _sample_quote(self, q: Quote) -> None:
+        last = self._last_quote_saved.get(q.symbol, 0)
+        if q.ts_ns - last >= self._sample_ns:
+            self._last_quote_saved[q.symbol] = q.ts_ns
+            self.store.write_quote(q)
+
+    def can_trade(self) -> bool:
+        return self.feed_state is FeedState.LIVE and not self.risk.is_stopping
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the store, rebuild and reconcile, connect the feed, warm up, start trading."""
+        s = self.settings
+        await self.store.open()
+        instruments = list(self.feed.instruments())
+        await self.store.save_instruments(instruments)
+        cash = await self.store.get_state("account.initial_cash")
+        if cash is None:
+            await self.store.set_state("account.initial_cash", str(s.initial_cash))
+        else:
+            self.portfolio.initial_cash = to_decimal(cash)
+        await self._load_trading_state()
+        await self.oms.load()
+        log.info(
+            "portfolio rebuilt from %d fills: cash %s, %d open positions, %d open orders",
+            self.portfolio.fill_count,
+            self.portfolio.cash,
+            len(self.portfolio.views()),
+            len(self.oms.open_orders()),
+        )
+        await self.broker.connect()
+        self._spawn(self._pump_broker(), "broker-pump")
+        reconciled = await self.oms.reconcile()
+        if reconciled:
+            log.info("reconciled %d open orders with the %s broker", reconciled, self.broker.name)
+        await self._connect_feed()
+        await self._warm_up()
+        self._spawn(self._pump_feed(), "feed-pump")
+        self._spawn(self.runner.run(), "runner")
+        self._spawn(self._timers(), "timers")
+        self.is_started = True
+        await self.store.audit(
+            "engine", "engine.start", f"feed={self.feed.name} broker={self.broker.name}"
+        )
+        log.info(
+            "engine started: %d instruments, %d strategies, equity %s",
+            len(instruments),
+            len(self.runner.strategies),
+            self.portfolio.equity,
+        )
+
+    async def _load_trading_state(self) -> None:
+        state = await self.store.get_state("risk.state")
+        if state:
+            name, _, reason = state.partition("|")
+            self.risk.state = TradingState(name)
+            self.risk.state_reason = reason
+            if self.risk.state is not TradingState.ACTIVE:
+                log.warning(
+                    "trading state is %s (%s), kept from before the restart",
+                    name,
+                    reason or "no reason given",
+                )
+
+    async def _connect_feed(self) -> None:
+        self._set_feed_state(FeedState.CONNECTING)
+        await self.feed.connect()
+        await self.feed.subscribe([i.symbol for i in self.feed.instruments()])
+        self._set_feed_state(FeedState.LIVE, "connected")
+
+    async def _warm_up(self) -> None:
+        history: dict[str, Sequence[Bar]] = {}
+        wanted = {(sym, st.timeframe) for st in self.runner.strategies for sym in st.symbols}
+        for sym, tf in sorted(wanted):
+            bars = await self.feed.history(sym, tf, self.settings.warmup_bars)
+            history[f"{sym}/{tf.value}"] = bars
+            if bars:
+                self.portfolio.mark(sym, bars[-1].close)
+                state = self.market.state(sym)
+                if state is not None and math.isnan(state.last_price):
+                    state.last_price = bars[-1].close
+        self.runner.warm_up(history)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(self._task_done)
+        self._tasks.append(task)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("engine task %s failed: %s", task.get_name(), exc, exc_info=exc)
+            self._note(Severity.ERROR, "Engine error", f"{task.get_name()} failed: {exc}")
+
+    async def stop(self) -> None:
+        """Stop trading and shut down in order; safe to call twice."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.risk.is_stopping = True
+        self.runner.is_running = False
+        open_orders = self.oms.open_orders()
+        if open_orders and self.settings.shutdown_orders == "cancel":
+            n = await self.oms.cancel_all()
+            log.info("stopping: cancel requested for %d open orders", n)
+            await self._wait_for_no_open_orders(timeout_s=3.0)
+        elif open_orders:
+            log.info("stopping: %d open orders left working at the broker", len(open_orders))
+        for task in self._tasks:
+            if task.get_name() != "broker-pump":
+                task.cancel()
+        with contextlib.suppress(Exception):
+            await self.feed.close()
+        await self.broker.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._set_feed_state(FeedState.STOPPED, "engine stopped")
+        if self.is_started:
+            self.store.write_equity(self.portfolio.snapshot(self.clock.now_ns()))
+            with contextlib.suppress(Exception):
+                await self.store.audit("engine", "engine.stop", "clean stop")
+        await self.store.close()
+        log.info("engine stopped")
+
+    async def _wait_for_no_open_orders(self, timeout_s: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                while self.oms.open_orders():
+                    self.oms.changed.clear()
+                    await self.oms.changed.wait()
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    async def _pump_feed(self) -> None:
+        on_events = self.market.on_events
+        manual = self.clock if isinstance(self.clock, ManualClock) else None
+        delay = 0.5
+        while True:
+            try:
+                async for batch in self.feed.stream():
+                    if manual is not None and batch:
+                        last = batch[-1]
+                        manual.advance_to(last.start_ns if isinstance(last, Bar) else last.ts_ns)
+                    on_events(batch)
+                    if self.feed_state is not FeedState.LIVE:
+                        self._set_feed_state(FeedState.LIVE, "data flowing again")
+                    delay = 0.5
+                log.info("feed %s finished", self.feed.name)
+                return
+            except (FeedDisconnected, OSError) as exc:
+                self._set_feed_state(FeedState.RECONNECTING, str(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                try:
+                    await self._connect_feed()
+                except (FeedDisconnected, OSError) as again:
+                    log.warning("feed %s reconnect failed: %s", self.feed.name, again)
+
+    async def _pump_broker(self) -> None:
+        async for msg in self.broker.messages():
+            try:
+                await self.oms.on_broker_message(msg)
+            except Exception:
+                log.exception("could not process broker message %r", msg)
+
+    async def _timers(self) -> None:
+        s = self.settings
+        next_equity = 0
+        next_reconcile = 0
+        while True:
+            await asyncio.sleep(0.25)
+            now = self.clock.now_ns()
+            if not s.market_clock:
+                self.market.close_due(now - _NS // 4)
+            self._check_staleness(now)
+            if now >= next_equity:
+                next_equity = now + int(s.equity_interval_s * _NS)
+                await self._record_equity(now)
+            if self.oms.unconfirmed and now >= next_reconcile:
+                next_reconcile = now + 2 * _NS
+                await self.oms.reconcile_unconfirmed()
+
+    def _check_staleness(self, now: int) -> None:
+        last = self.market.last_message_ns
+        quiet_ns = now - last
+        if (
+            self.feed_state is FeedState.LIVE
+            and last
+            and quiet_ns > self.settings.stale_after_s * _NS
+        ):
+            self._set_feed_state(FeedState.STALE, f"no data for {quiet_ns / _NS:.0f}s")
+
+    async def _record_equity(self, now: int) -> None:
+        snap = self.portfolio.snapshot(now)
+        day = ns_to_iso(now)[:10]
+        if day != self._day_label:
+            self._day_label = day
+            saved = await self.store.get_state("account.day_start")
+            if saved and saved.startswith(day + "|"):
+                self.portfolio.day_start_equity = to_decimal(saved.split("|", 1)[1])
+            else:
+                self.portfolio.day_start_equity = snap.equity
+                await self.store.set_state("account.day_start", f"{day}|{snap.equity}")
+        self.store.write_equity(snap)
+        self.bus.publish(snap)
+
+    # -- status --------------------------------------------------------------------------------
+
+    def _set_feed_state(self, state: FeedState, detail: str = "") -> None:
+        if state is self.feed_state:
+            return
+        previous, self.feed_state = self.feed_state, state
+        self.bus.publish(FeedStatus(self.feed.name, state, self.market.last_message_ns, detail))
+        if state in (FeedState.STALE, FeedState.RECONNECTING):
+            log.warning("feed %s is %s: %s", self.feed.name, state, detail)
+            self._note(Severity.WARNING, f"Feed {state}", f"{self.feed.name}: {detail}")
+        elif state is FeedState.LIVE:
+            log.info("feed %s live (%s)", self.feed.name, detail)
+            if previous in (FeedState.STALE, FeedState.RECONNECTING):
+                self._note(Severity.INFO, "Feed live", f"{self.feed.name}: {detail}")
+
+    def _note(self, severity: Severity, title: str, message: str) -> None:
+        note = Notification(self.clock.now_ns(), severity, title, message, "engine")
+        self.bus.publish(note)
+        with contextlib.suppress(RuntimeError):
+            self.store.write_notification(note)
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()

@@ -1,0 +1,167 @@
+"""The strategy runner: closed bars in, target positions out, orders through risk and the OMS.
+
+Strategies only ever see closed bars (the market stage publishes nothing else) and a read-only
+context. Their targets become market orders for the difference between the target and the
+position plus what is already working for that strategy, so a repeated target never doubles up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+
+from tpm.domain import ZERO, Bar, Instrument, OrderType, Side, TimeInForce
+from tpm.engine.bus import Bus
+from tpm.engine.market import MarketData
+from tpm.engine.oms import OrderManager, OrderRequest
+from tpm.engine.portfolio import Portfolio
+from tpm.strategies.base import Strategy, TargetPosition
+
+__all__ = ["EngineContext", "StrategyRunner"]
+
+log = logging.getLogger("tpm.engine.runner")
+
+
+class EngineContext:
+    """The StrategyContext the runner hands to strategies."""
+
+    def __init__(self, portfolio: Portfolio, market: MarketData) -> None:
+        self._portfolio = portfolio
+        self._market = market
+
+    def equity(self) -> Decimal:
+        return self._portfolio.equity
+
+    def position(self, symbol: str) -> Decimal:
+        return self._portfolio.qty(symbol)
+
+    def price(self, symbol: str) -> float:
+        return self._market.last_price(symbol)
+
+    def instrument(self, symbol: str) -> Instrument | None:
+        s = self._market.state(symbol)
+        return None if s is None else s.instrument
+
+
+class StrategyRunner:
+    """Runs strategies on closed bars and sends their wishes as orders."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        oms: OrderManager,
+        portfolio: Portfolio,
+        market: MarketData,
+        strategies: Iterable[Strategy] = (),
+        *,
+        can_trade: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._oms = oms
+        self._portfolio = portfolio
+        self.ctx = EngineContext(portfolio, market)
+        self.strategies: list[Strategy] = list(strategies)
+        self._can_trade = can_trade
+        self._intents: asyncio.Queue[tuple[Strategy, TargetPosition]] = asyncio.Queue()
+        self.is_running = True
+        self.targets_seen = 0
+        self.orders_sent = 0
+        self._routes: dict[tuple[str, str], list[Strategy]] = {}
+        self._reroute()
+        bus.subscribe(Bar, self.on_bar)
+
+    def _reroute(self) -> None:
+        self._routes.clear()
+        for st in self.strategies:
+            for sym in st.symbols:
+                self._routes.setdefault((sym, st.timeframe.value), []).append(st)
+
+    def add(self, strategy: Strategy) -> None:
+        self.strategies.append(strategy)
+        self._reroute()
+
+    def warm_up(self, history: dict[str, Sequence[Bar]]) -> None:
+        """Feed history through the strategies without trading, then queue their start targets."""
+        for st in self.strategies:
+            for sym in st.symbols:
+                for bar in history.get(f"{sym}/{st.timeframe.value}", ()):
+                    st.on_bar(bar, self.ctx)
+            for target in st.on_start(self.ctx):
+                self._intents.put_nowait((st, target))
+
+    def on_bar(self, bar: Bar) -> None:
+        routes = self._routes.get((bar.symbol, bar.timeframe.value))
+        if not routes or not self.is_running:
+            return
+        for st in routes:
+            try:
+                targets = st.on_bar(bar, self.ctx)
+            except Exception:
+                log.exception("strategy %s failed on %s bar", st.name, bar.symbol)
+                continue
+            for target in targets:
+                self._intents.put_nowait((st, target))
+
+    async def run(self) -> None:
+        """Turn queued targets into orders, one at a time, until cancelled."""
+        while True:
+            st, target = await self._intents.get()
+            self.targets_seen += 1
+            if not self.is_running:
+                continue
+            if not self._can_trade():
+                log.warning(
+                    "%s: target %s %s skipped: market data is not live",
+                    st.name,
+                    target.symbol,
+                    target.qty,
+                )
+                continue
+            try:
+                await self._pursue(st, target)
+            except Exception:
+                log.exception("strategy %s: could not act on target %r", st.name, target)
+
+    async def drain(self) -> None:
+        """Act on every queued target now (backtests and tests step the runner this way)."""
+        while not self._intents.empty():
+            st, target = self._intents.get_nowait()
+            self.targets_seen += 1
+            if self.is_running:
+                await self._pursue(st, target)
+
+    def _working(self, st: Strategy, symbol: str) -> Decimal:
+        total = ZERO
+        for o in self._oms.open_orders(symbol):
+            if o.strategy == st.name:
+                total += o.leaves_qty * o.side.sign
+        return total
+
+    async def _pursue(self, st: Strategy, target: TargetPosition) -> None:
+        current = self._portfolio.qty(target.symbol) + self._working(st, target.symbol)
+        delta = target.qty - current
+        if delta == 0 or not math.isfinite(self.ctx.price(target.symbol)):
+            return
+        side = Side.BUY if delta > 0 else Side.SELL
+        req = OrderRequest(
+            symbol=target.symbol,
+            side=side,
+            qty=abs(delta),
+            type=OrderType.MARKET,
+            tif=TimeInForce.DAY,
+            strategy=st.name,
+            source="strategy",
+        )
+        log.info(
+            "%s wants %s %s (%s): %s %s",
+            st.name,
+            target.qty,
+            target.symbol,
+            target.reason,
+            side,
+            abs(delta),
+        )
+        await self._oms.submit(req)
+        self.orders_sent += 1

@@ -1,0 +1,434 @@
+"""The Store the engine uses: SQLite (default) or MySQL through SQLAlchemy's async engines.
+
+Orders and fills are committed before the call returns, through the single writer and with
+unlimited retries on transient errors (a locked or unreachable database delays a fill; it never
+loses one). Market data and equity go through the write-behind buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tpm.domain import (
+    Bar,
+    EquitySnapshot,
+    Fill,
+    Fundamentals,
+    Instrument,
+    NewsItem,
+    Notification,
+    Order,
+    Quote,
+    Timeframe,
+    dt_to_ns,
+    ns_to_dt,
+)
+from tpm.errors import StoreUnavailable
+from tpm.store import mapping
+from tpm.store.db import Engines, open_engines, redact, retrying
+from tpm.store.migrate import upgrade
+from tpm.store.tables import (
+    AUDIT,
+    BARS,
+    ENGINE_STATE,
+    EQUITY,
+    FILLS,
+    FUNDAMENTALS,
+    INSTRUMENTS,
+    NEWS,
+    NOTIFICATIONS,
+    ORDERS,
+    QUOTES,
+)
+from tpm.store.writer import WriteBehind
+
+__all__ = ["AUDIT_GENESIS", "SqlStore", "audit_hash"]
+
+log = logging.getLogger("tpm.store")
+T = TypeVar("T")
+AUDIT_GENESIS = "0" * 64
+
+
+def audit_hash(
+    prev_hash: str, ts: datetime, *, actor: str, action: str, detail: str, origin: str
+) -> str:
+    """The chain link: SHA-256 over the previous hash and this row's content."""
+    body = json.dumps(
+        [
+            prev_hash,
+            ts.astimezone(UTC).isoformat(timespec="microseconds"),
+            actor,
+            action,
+            detail,
+            origin,
+        ],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+class SqlStore:
+    """Persistence over SQLAlchemy; see the module docstring for the durability rules."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 5000,
+        flush_interval_s: float = 0.1,
+        flush_rows: int = 1000,
+        connect_timeout_s: float | None = None,
+    ) -> None:
+        self.url = url
+        self._busy_timeout_ms = busy_timeout_ms
+        self._flush_interval_s = flush_interval_s
+        self._flush_rows = flush_rows
+        self._connect_timeout_s = connect_timeout_s
+        self._engines: Engines | None = None
+        self._lock = asyncio.Lock()
+        self._closing = False
+        self._writer: WriteBehind | None = None
+        self._flusher: asyncio.Task[None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        return self._e.dialect
+
+    @property
+    def write_behind(self) -> WriteBehind:
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        return self._writer
+
+    @property
+    def _e(self) -> Engines:
+        if self._engines is None:
+            raise RuntimeError("store is not open")
+        return self._engines
+
+    async def open(self) -> None:
+        """Connect (retrying with backoff while the server is away) and apply migrations."""
+        self._engines = open_engines(self.url, busy_timeout_ms=self._busy_timeout_ms)
+        deadline = (
+            None if self._connect_timeout_s is None else time.monotonic() + self._connect_timeout_s
+        )
+        try:
+            await retrying(
+                f"connecting to {redact(self.url)}",
+                lambda: upgrade(self._e.writer),
+                first_delay_s=0.5,
+                max_delay_s=10.0,
+                should_stop=lambda: (
+                    self._closing or (deadline is not None and time.monotonic() > deadline)
+                ),
+            )
+        except StoreUnavailable:
+            await self._e.dispose()
+            raise
+        self._writer = WriteBehind(
+            self._e.writer,
+            self._e.dialect,
+            self._lock,
+            interval_s=self._flush_interval_s,
+            max_rows=self._flush_rows,
+            should_stop=lambda: self._closing,
+        )
+        self._flusher = asyncio.create_task(self._writer.run(), name="store-write-behind")
+
+    async def close(self) -> None:
+        """Flush what is queued and disconnect."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            try:
+                await self._flusher
+            except asyncio.CancelledError:
+                pass
+            self._flusher = None
+        if self._writer is not None and self._writer.pending:
+            try:
+                await self._writer.flush()
+            except Exception as exc:
+                log.error(
+                    "could not write %d buffered rows at close: %s", self._writer.pending, exc
+                )
+        self._closing = True
+        if self._engines is not None:
+            await self._engines.dispose()
+            self._engines = None
+
+    async def _write(self, what: str, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """One write transaction through the single writer, retried until it commits."""
+
+        async def attempt() -> T:
+            async with self._lock, self._e.writer.begin() as conn:
+                return await fn(conn)
+
+        return await retrying(what, attempt, should_stop=lambda: self._closing)
+
+    async def _read(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        async def attempt() -> T:
+            async with self._e.reader.connect() as conn:
+                return await fn(conn)
+
+        return await retrying("query", attempt, attempts=8)
+
+    # -- instruments ---------------------------------------------------------------------------
+
+    async def save_instruments(self, instruments: Sequence[Instrument]) -> None:
+        if not instruments:
+            return
+        rows = [mapping.instrument_to_row(i) for i in instruments]
+
+        async def fn(conn: AsyncConnection) -> None:
+            await conn.execute(mapping.upsert(self.dialect, INSTRUMENTS, rows))
+
+        await self._write("saving instruments", fn)
+
+    async def load_instruments(self) -> list[Instrument]:
+        async def fn(conn: AsyncConnection) -> list[Instrument]:
+            rows = await conn.execute(select(INSTRUMENTS))
+            return [mapping.instrument_from_row(r) for r in rows]
+
+        return await self._read(fn)
+
+    # -- orders and fills ----------------------------------------------------------------------
+
+    async def save_order(self, order: Order) -> None:
+        row = mapping.order_to_row(order)
+
+        async def fn(conn: AsyncConnection) -> None:
+            await conn.execute(mapping.upsert(self.dialect, ORDERS, [row]))
+
+        await self._write(f"saving order {order.client_order_id}", fn)
+
+    async def save_fill(self, fill: Fill, order: Order | None) -> bool:
+        fill_row = mapping.fill_to_row(fill)
+        order_row = None if order is None else mapping.order_to_row(order)
+
+        async def fn(conn: AsyncConnection) -> bool:
+            result = await conn.execute(mapping.insert_ignore(self.dialect, FILLS, fill_row))
+            if result.rowcount == 0:
+                return False
+            if order_row is not None:
+                await conn.execute(mapping.upsert(self.dialect, ORDERS, [order_row]))
+            return True
+
+        return await self._write(f"saving fill {fill.exec_id}", fn)
+
+    async def load_orders(self, open_only: bool = False) -> list[Order]:
+        async def fn(conn: AsyncConnection) -> list[Order]:
+            q = select(ORDERS).order_by(text("created_ts"))
+            if open_only:
+                q = q.where(text("status IN ('new', 'accepted', 'partially_filled')"))
+            rows = list(await conn.execute(q))
+            ids: dict[str, set[str]] = defaultdict(set)
+            if rows:
+                fq = select(FILLS.c.exec_id, FILLS.c.client_order_id)
+                for exec_id, coid in await conn.execute(fq):
+                    ids[coid].add(exec_id)
+            return [mapping.order_from_row(r, frozenset(ids[r.client_order_id])) for r in rows]
+
+        return await self._read(fn)
+
+    async def load_fills(self) -> list[Fill]:
+        async def fn(conn: AsyncConnection) -> list[Fill]:
+            q = select(FILLS).order_by(text("ts"), text("exec_id"))
+            return [mapping.fill_from_row(r) for r in await conn.execute(q)]
+
+        return await self._read(fn)
+
+    # -- write-behind --------------------------------------------------------------------------
+
+    def write_bar(self, bar: Bar) -> None:
+        self.write_behind.bar(bar)
+
+    def write_quote(self, quote: Quote) -> None:
+        self.write_behind.quote(quote)
+
+    def write_equity(self, snapshot: EquitySnapshot) -> None:
+        self.write_behind.equity(snapshot)
+
+    def write_notification(self, notification: Notification) -> None:
+        self.write_behind.notification(notification)
+
+    async def flush(self) -> None:
+        await self.write_behind.flush()
+
+    async def save_bars(self, bars: Sequence[Bar], chunk: int = 5000) -> int:
+        """Store many bars now (imports), replacing bars with the same symbol, size and start."""
+        wb = self.write_behind
+        for i in range(0, len(bars), chunk):
+            for b in bars[i : i + chunk]:
+                wb.bar(b)
+            await wb.flush()
+        return len(bars)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    async def load_bars(
+        self, symbol: str, timeframe: Timeframe, limit: int = 1000, end_ns: int | None = None
+    ) -> list[Bar]:
+        t = BARS
+
+        async def fn(conn: AsyncConnection) -> list[Bar]:
+            q = select(t).where(t.c.symbol == symbol, t.c.timeframe == timeframe.value)
+            if end_ns is not None:
+                q = q.where(t.c.start_ts < ns_to_dt(end_ns))
+            q = q.order_by(t.c.start_ts.desc()).limit(limit)
+            bars = [mapping.bar_from_row(r) for r in await conn.execute(q)]
+            bars.reverse()
+            return bars
+
+        return await self._read(fn)
+
+    async def bar_symbols(self) -> dict[tuple[str, str], int]:
+        """How many bars are stored per (symbol, timeframe)."""
+        t = BARS
+
+        async def fn(conn: AsyncConnection) -> dict[tuple[str, str], int]:
+            q = select(t.c.symbol, t.c.timeframe, func.count()).group_by(t.c.symbol, t.c.timeframe)
+            return {(s, tf): n for s, tf, n in await conn.execute(q)}
+
+        return await self._read(fn)
+
+    async def latest_prices(self, symbols: Sequence[str]) -> dict[str, tuple[float, int]]:
+        """Latest known price and its time per symbol: a stored quote's mid, else a bar close."""
+        q_t, b_t = QUOTES, BARS
+
+        async def fn(conn: AsyncConnection) -> dict[str, tuple[float, int]]:
+            out: dict[str, tuple[float, int]] = {}
+            for sym in symbols:
+                q = (
+                    select(q_t.c.bid, q_t.c.ask, q_t.c.ts)
+                    .where(q_t.c.symbol == sym)
+                    .order_by(q_t.c.ts.desc())
+                    .limit(1)
+                )
+                b = (
+                    select(b_t.c.close, b_t.c.start_ts)
+                    .where(b_t.c.symbol == sym)
+                    .order_by(b_t.c.start_ts.desc())
+                    .limit(1)
+                )
+                quote = (await conn.execute(q)).first()
+                bar = (await conn.execute(b)).first()
+                candidates = []
+                if quote is not None:
+                    candidates.append(((quote[0] + quote[1]) / 2, dt_to_ns(quote[2])))
+                if bar is not None:
+                    candidates.append((float(bar[0]), dt_to_ns(bar[1])))
+                if candidates:
+                    out[sym] = max(candidates, key=lambda c: c[1])
+            return out
+
+        return await self._read(fn)
+
+    async def load_equity(self, limit: int = 10_000) -> list[EquitySnapshot]:
+        t = EQUITY
+
+        async def fn(conn: AsyncConnection) -> list[EquitySnapshot]:
+            q = select(t).order_by(t.c.ts.desc()).limit(limit)
+            rows = [mapping.equity_from_row(r) for r in await conn.execute(q)]
+            rows.reverse()
+            return rows
+
+        return await self._read(fn)
+
+    async def load_notifications(self, limit: int = 100) -> list[dict[str, Any]]:
+        t = NOTIFICATIONS
+
+        async def fn(conn: AsyncConnection) -> list[dict[str, Any]]:
+            q = select(t).order_by(t.c.id.desc()).limit(limit)
+            return [dict(r._mapping) for r in await conn.execute(q)]
+
+        return await self._read(fn)
+
+    # -- state, reference data, audit ----------------------------------------------------------
+
+    async def get_state(self, key: str) -> str | None:
+        t = ENGINE_STATE
+
+        async def fn(conn: AsyncConnection) -> str | None:
+            row = (await conn.execute(select(t.c.value).where(t.c.key == key))).first()
+            return None if row is None else str(row[0])
+
+        return await self._read(fn)
+
+    async def set_state(self, key: str, value: str) -> None:
+        row = {"key": key, "value": value, "updated_ts": datetime.now(UTC)}
+
+        async def fn(conn: AsyncConnection) -> None:
+            await conn.execute(mapping.upsert(self.dialect, ENGINE_STATE, [row]))
+
+        await self._write(f"saving state {key}", fn)
+
+    async def save_fundamentals(self, rows: Sequence[Fundamentals]) -> None:
+        if not rows:
+            return
+        data = [mapping.fundamentals_to_row(f) for f in rows]
+
+        async def fn(conn: AsyncConnection) -> None:
+            await conn.execute(mapping.upsert(self.dialect, FUNDAMENTALS, data))
+
+        await self._write("saving fundamentals", fn)
+
+    async def save_news(self, items: Sequence[NewsItem]) -> None:
+        if not items:
+            return
+        data = list({n.id: mapping.news_to_row(n) for n in items}.values())
+
+        async def fn(conn: AsyncConnection) -> None:
+            await conn.execute(mapping.upsert(self.dialect, NEWS, data))
+
+        await self._write("saving news", fn)
+
+    async def audit(self, actor: str, action: str, detail: str, origin: str = "local") -> None:
+        t = AUDIT
+        head = ENGINE_STATE
+
+        async def fn(conn: AsyncConnection) -> None:
+            # Locking the head row serialises appends from several processes on MySQL;
+            # SQLite's BEGIN IMMEDIATE already has.
+            q = select(head.c.value).where(head.c.key == "audit.head").with_for_update()
+            row = (await conn.execute(q)).first()
+            prev = AUDIT_GENESIS if row is None else str(row[0])
+            ts = datetime.now(UTC)
+            digest = audit_hash(prev, ts, actor=actor, action=action, detail=detail, origin=origin)
+            await conn.execute(
+                t.insert().values(
+                    ts=ts,
+                    actor=actor,
+                    action=action,
+                    detail=detail,
+                    origin=origin,
+                    prev_hash=prev,
+                    hash=digest,
+                )
+            )
+            state = {"key": "audit.head", "value": digest, "updated_ts": ts}
+            await conn.execute(mapping.upsert(self.dialect, head, [state]))
+
+        await self._write(f"audit {action}", fn)
+
+    async def integrity_check(self) -> str:
+        """SQLite's PRAGMA integrity_check ("ok" when sound); "ok" on other backends."""
+        if self.dialect != "sqlite":
+            return "ok"
+
+        async def fn(conn: AsyncConnection) -> str:
+            return str((await conn.exec_driver_sql("PRAGMA integrity_check")).scalar())
+
+        return await self._read(fn)
