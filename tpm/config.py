@@ -43,7 +43,9 @@ _Lax = Strict(False)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True
+    )
 
 
 class EngineConfig(_Section):
@@ -79,7 +81,8 @@ class ReplayFileConfig(_Section):
 
 class ReplayFeedConfig(_Section):
     files: Annotated[tuple[ReplayFileConfig, ...], _Lax] = ()
-    """Bar files to replay, merged in time order."""
+    """Bar files to replay, merged in time order, e.g.
+    [{path = "SPY.csv", symbol = "SPY"}, {path = "btc-1m.csv"}] (symbol: from the file)."""
     speed: float = Field(60.0, ge=0)
     """Multiple of real time; 0 plays as fast as possible."""
     warmup_bars: int = Field(0, ge=0)
@@ -103,7 +106,7 @@ class PaperBrokerConfig(_Section):
     commission_bps: float = Field(0.0, ge=0, le=1000)
     """Commission in basis points of notional."""
     commission_min: float = Field(1.0, ge=0)
-    """Minimum commission per fill."""
+    """Minimum commission per order (charged once, however many fills it takes)."""
     slippage_bps: float = Field(2.0, ge=0, le=1000)
     """Price slippage on market and stop orders, in basis points."""
     participation: float = Field(0.5, gt=0, le=1)
@@ -120,7 +123,9 @@ class BrokerConfig(_Section):
 
 class StoreConfig(_Section):
     url: str = ""
-    """Database URL; empty: the SQLite file tpm.db in the data directory. TPM_DB_URL overrides."""
+    """Database URL; empty: the SQLite file tpm.db in the data directory. For MySQL/MariaDB:
+    "mysql+asyncmy://USER:PASSWORD@HOST:3306/DB" (needs pip install 'tpm[mysql]').
+    TPM_DB_URL overrides it."""
     quotes: Literal["off", "sampled", "all"] = "sampled"
     """Which quotes to keep: none, the last per symbol every quote_sample_s, or every one."""
     quote_sample_s: float = Field(1.0, gt=0, le=3600)
@@ -173,6 +178,8 @@ class DemoStrategyConfig(_Section):
 
 
 class Config(_Section):
+    """Everything tpm reads from config.toml."""
+
     engine: EngineConfig = EngineConfig()
     feed: FeedConfig = FeedConfig()
     broker: BrokerConfig = BrokerConfig()
@@ -310,3 +317,47 @@ def _suggestion(loc: list[str]) -> str:
         model = annotation
     close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1)
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def example_toml() -> str:
+    """config.example.toml: every key with its description and default value."""
+    lines = [
+        "# tpm configuration. Every key is shown with its default; delete what you do not change.",
+        "# Location: $TPM_HOME/config.toml, or the platform config directory (see README).",
+        "# Environment overrides: TPM_DB_URL (store.url), TPM_LOG_LEVEL (engine.log_level).",
+    ]
+    _render(Config(), [], lines)
+    return "\n".join(lines) + "\n"
+
+
+def _render(model: BaseModel, path: list[str], lines: list[str]) -> None:
+    scalars = []
+    tables = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            tables.append((name, value))
+        else:
+            scalars.append((name, field.description or "", value))
+    if path and scalars:
+        lines.extend(["", f"[{'.'.join(path)}]"])
+    for name, doc, value in scalars:
+        for line in doc.splitlines():
+            lines.append(f"# {line.strip()}")
+        lines.append(f"{name} = {_toml_value(value)}")
+    for name, sub in tables:
+        _render(sub, [*path, name], lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple | list):
+        if value and isinstance(value[0], BaseModel):
+            raise ValueError("a list of tables has no default to show")
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:.1f}"
+    return repr(value)

@@ -103,6 +103,8 @@ class Engine:
         self._last_quote_saved: dict[str, int] = {}
         self._sample_ns = int(s.quote_sample_s * _NS)
         self._day_label = ""
+        self._broker_handled = 0
+        self._broker_progress = asyncio.Event()
         self._wire()
 
     # -- wiring --------------------------------------------------------------------------------
@@ -261,16 +263,12 @@ class Engine:
     # -- tasks ---------------------------------------------------------------------------------
 
     async def _pump_feed(self) -> None:
-        on_events = self.market.on_events
-        manual = self.clock if isinstance(self.clock, ManualClock) else None
         delay = 0.5
+        consume = self._consume_replayed if isinstance(self.clock, ManualClock) else self._consume
         while True:
             try:
                 async for batch in self.feed.stream():
-                    if manual is not None and batch:
-                        last = batch[-1]
-                        manual.advance_to(last.start_ns if isinstance(last, Bar) else last.ts_ns)
-                    on_events(batch)
+                    await consume(batch)
                     if self.feed_state is not FeedState.LIVE:
                         self._set_feed_state(FeedState.LIVE, "data flowing again")
                     delay = 0.5
@@ -285,12 +283,37 @@ class Engine:
                 except (FeedDisconnected, OSError) as again:
                     log.warning("feed %s reconnect failed: %s", self.feed.name, again)
 
+    async def _consume(self, batch: Sequence[Quote | Trade | Bar]) -> None:
+        self.market.on_events(batch)
+
+    async def _consume_replayed(self, batch: Sequence[Quote | Trade | Bar]) -> None:
+        """Replayed data: the clock follows each message, and the strategies' orders go out
+        before the next message, so a replay decides the same way however fast it runs."""
+        clock = self.clock
+        assert isinstance(clock, ManualClock)
+        for ev in batch:
+            clock.advance_to(ev.end_ns if isinstance(ev, Bar) else ev.ts_ns)
+            self.market.on_events((ev,))
+            await self._settle_broker()
+            if self.runner.has_pending:
+                await self.runner.drain()
+                await self._settle_broker()
+
+    async def _settle_broker(self) -> None:
+        """Wait until every message the broker has emitted so far is booked (a broker that
+        counts what it emits, like the paper broker, makes replays deterministic)."""
+        while self._broker_handled < getattr(self.broker, "emitted", 0):
+            self._broker_progress.clear()
+            await self._broker_progress.wait()
+
     async def _pump_broker(self) -> None:
         async for msg in self.broker.messages():
             try:
                 await self.oms.on_broker_message(msg)
             except Exception:
                 log.exception("could not process broker message %r", msg)
+            self._broker_handled += 1
+            self._broker_progress.set()
 
     async def _timers(self) -> None:
         s = self.settings

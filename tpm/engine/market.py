@@ -61,6 +61,8 @@ class SymbolState:
     last_trade: Trade | None = None
     last_price: float = math.nan
     last_ts_ns: int = 0
+    updated_ns: int = 0
+    """When the latest accepted message was true: a tick's time, a bar's close."""
     has_trades: bool = False
     pending_level: float = math.nan
     pending_count: int = 0
@@ -145,7 +147,7 @@ class MarketData:
         if not self._level_ok(s, mid, q.symbol, q):
             return None
         s.quote = q
-        s.last_ts_ns = q.ts_ns
+        s.last_ts_ns = s.updated_ns = q.ts_ns
         if not s.has_trades:
             s.last_price = mid
             self._aggregate(s, q.ts_ns, mid, 0.0)
@@ -172,7 +174,7 @@ class MarketData:
         s.has_trades = True
         s.last_trade = t
         s.last_price = price
-        s.last_ts_ns = t.ts_ns
+        s.last_ts_ns = s.updated_ns = t.ts_ns
         self._aggregate(s, t.ts_ns, price, t.size)
         self.accepted += 1
         self.last_message_ns = t.ts_ns
@@ -196,10 +198,11 @@ class MarketData:
         if not self._level_ok(s, c, b.symbol, b):
             return None
         s.last_ts_ns = b.start_ns
+        s.updated_ns = b.end_ns
         s.last_price = c
         s.has_trades = True
         self.accepted += 1
-        self.last_message_ns = b.start_ns
+        self.last_message_ns = b.end_ns
         closed = Bar(b.symbol, b.timeframe, b.start_ns, o, h, lo, c, b.volume, True)
         self._publish(closed)
         for tf in self._timeframes:

@@ -80,15 +80,15 @@ class Portfolio:
     def view(self, symbol: str) -> PositionView:
         pos = self.positions.get(symbol) or Position(symbol)
         mark = self.mark_of(symbol)
-        price = mark if mark is not None else pos.avg_price
+        # Without a mark the position is valued at what it cost (exact; avg_price is rounded).
         return PositionView(
             symbol=symbol,
             qty=pos.qty,
             avg_price=pos.avg_price,
             mark=mark,
-            market_value=pos.qty * price,
+            market_value=pos.cost if mark is None else pos.qty * mark,
             realised_pnl=pos.realised_pnl,
-            unrealised_pnl=pos.unrealised_pnl(price) if pos.qty else ZERO,
+            unrealised_pnl=ZERO if mark is None else pos.unrealised_pnl(mark),
         )
 
     def views(self, include_flat: bool = False) -> list[PositionView]:

@@ -91,11 +91,13 @@ def check_fresh_quote(c: _Ctx, stale_s: float) -> Rejection | None:
     if c.order.type is not OrderType.MARKET:
         return None
     if c.quote_age_s is None:
-        return Rejection("no_quote", f"no quote for {c.order.symbol} yet: a market order needs one")
+        return Rejection(
+            "no_quote", f"no market data for {c.order.symbol} yet: a market order needs a price"
+        )
     if c.quote_age_s > stale_s:
         return Rejection(
             "stale_quote",
-            f"quote for {c.order.symbol} is {c.quote_age_s:.1f}s old, older than "
+            f"market data for {c.order.symbol} is {c.quote_age_s:.1f}s old, older than "
             f"risk.stale_quote_s {stale_s:g}s",
         )
     return None
@@ -150,8 +152,8 @@ class RiskEngine:
         age: float | None = None
         ref: Decimal | None = None
         if s is not None:
-            if s.quote is not None:
-                age = max(0.0, (self._now_ns() - s.quote.ts_ns) / 1e9)
+            if s.updated_ns:
+                age = max(0.0, (self._now_ns() - s.updated_ns) / 1e9)
             last = s.last_price
             if math.isfinite(last):
                 ref = to_decimal(last)

@@ -124,6 +124,10 @@ class StrategyRunner:
             except Exception:
                 log.exception("strategy %s: could not act on target %r", st.name, target)
 
+    @property
+    def has_pending(self) -> bool:
+        return not self._intents.empty()
+
     async def drain(self) -> None:
         """Act on every queued target now (backtests and tests step the runner this way)."""
         while not self._intents.empty():

@@ -97,6 +97,8 @@ class PaperBroker:
         self._queue: asyncio.Queue[BrokerMessage | None] = asyncio.Queue()
         self._calendars: dict[str, SessionCalendar] = {}
         self._seq = 0
+        self.emitted = 0
+        """Messages put on the queue so far; a replaying engine waits until it has booked them."""
         self._last_ns = 0
         self._closed = False
 
@@ -227,7 +229,8 @@ class PaperBroker:
             self._fill(w, o.limit_price, self._cap(w, t.size), t.ts_ns)
 
     def _on_bar(self, w: _Working, b: Bar) -> None:
-        if b.start_ns < w.active_ns or self._expired(w, b.start_ns):
+        # A bar is a whole interval: an order placed before it opened trades within it.
+        if b.start_ns < w.order.created_ns or self._expired(w, b.start_ns):
             return
         o = w.order
         buy = o.side is Side.BUY
@@ -307,6 +310,7 @@ class PaperBroker:
             strategy=o.strategy,
         )
         w.fills.append(fill)
+        self.emitted += 1
         self._queue.put_nowait(BrokerFill(fill))
         if w.leaves == 0:
             self._finish(w, OrderStatus.FILLED, None)
@@ -330,6 +334,7 @@ class PaperBroker:
     def _emit_event(
         self, w: _Working, event: OrderAccepted | OrderCancelled | OrderExpired | OrderReplaced
     ) -> None:
+        self.emitted += 1
         self._queue.put_nowait(BrokerOrderEvent(w.order.client_order_id, event))
 
     def _now(self, w: _Working) -> int:

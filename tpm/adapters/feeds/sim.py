@@ -47,7 +47,7 @@ _REALTIME_POLL_S = 0.075
 _MAX_LAG_S = 5.0  # further behind than this (a suspended laptop), skip ahead instead of replaying
 _MINUTE_FACTORS = {Timeframe.M5: 5, Timeframe.M15: 15, Timeframe.H1: 60}
 
-MarketEvent = Quote | Trade
+Tick = Quote | Trade
 
 
 class SimulatedMarket:
@@ -109,6 +109,7 @@ class SimulatedMarket:
         self._block_first = 0  # live step number of the block's first row
         self._block_steps = max(_BLOCK_VALUES // len(self._specs), 16)
         self._next_step = 0
+        self._next_col = 0  # realtime only: symbols of `_next_step` already sent
         self._live_jumps: list[Jump] = []
         self._subscribed = np.zeros(len(self._specs), dtype=np.bool_)
         self._closed = asyncio.Event()
@@ -130,14 +131,18 @@ class SimulatedMarket:
 
     @property
     def jumps(self) -> tuple[Jump, ...]:
-        """Every price jump so far, in history and live, oldest first."""
-        return self._ensure_history().jumps + tuple(self._live_jumps)
+        """Every price jump streamed so far (and in history), oldest first."""
+        # Blocks are drawn ahead of the stream; a jump not yet streamed has not happened.
+        now = self._step_ts(self._next_step)
+        return self._ensure_history().jumps + tuple(j for j in self._live_jumps if j.ts_ns < now)
 
     def fundamentals_source(self) -> SimulatedFundamentals:
         return SimulatedFundamentals(seed=self.seed, specs=self._specs, as_of_ns=self.start_ns)
 
-    def news_source(self, mean_interval_s: float = 15.0) -> SimulatedNews:
-        return SimulatedNews(self, mean_interval_s=mean_interval_s)
+    def news_source(
+        self, mean_interval_s: float = 15.0, history_hours: float = 48.0
+    ) -> SimulatedNews:
+        return SimulatedNews(self, mean_interval_s=mean_interval_s, history_hours=history_hours)
 
     # -- MarketFeed --------------------------------------------------------------------------
 
@@ -167,7 +172,7 @@ class SimulatedMarket:
             limit = min(limit, self.history_minutes)
         return bars[-limit:] if limit else []
 
-    async def stream(self) -> AsyncIterator[list[MarketEvent]]:
+    async def stream(self) -> AsyncIterator[list[Tick]]:
         """Batches of quotes and trades in time order for the subscribed symbols, until closed."""
         self._ensure_live()
         while not self._closed.is_set():
@@ -176,13 +181,13 @@ class SimulatedMarket:
                 if batch:
                     yield batch
                 await self._wait(_REALTIME_POLL_S)
-            else:
-                cols = np.flatnonzero(self._subscribed)
-                per_step = max(len(cols) * 3 // 2, 1)
-                batch = self._events(self._next_step + max(_BATCH_EVENTS // per_step, 1), cols)
-                if batch:
-                    yield batch
+            elif (cols := np.flatnonzero(self._subscribed)).size:
+                per_step = len(cols) * 3 // 2
+                yield self._events(self._next_step + max(_BATCH_EVENTS // per_step, 1), cols)
                 await asyncio.sleep(0)  # let close() and other tasks in between batches
+            else:
+                # Simulated time needs no passing while nobody listens.
+                await self._wait(_REALTIME_POLL_S)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -227,19 +232,49 @@ class SimulatedMarket:
     def _step_ts(self, step: int) -> int:
         return self.start_ns + step * self._dt_ns
 
-    def _due_events(self, now_ns: int) -> list[MarketEvent]:
-        """Events of every step whose last tick time has passed, skipping ahead after a stall."""
-        last_phase = int(self._phase_ns[-1])
-        due = (now_ns - self.start_ns - last_phase) // self._dt_ns + 1
+    def _due_events(self, now_ns: int) -> list[Tick]:
+        """Every tick stamped at or before `now_ns` not yet sent, skipping ahead after a stall."""
+        elapsed = now_ns - self.start_ns
+        if elapsed < 0:
+            return []
+        step, into_step = divmod(elapsed, self._dt_ns)
         if (now_ns - self._step_ts(self._next_step)) / NS_PER_S > _MAX_LAG_S:
-            self._skip_to(max(due - 1, self._next_step))
-        return self._events(due, np.flatnonzero(self._subscribed))
+            self._skip_to(step)
+        cols = np.flatnonzero(self._subscribed)
+        out: list[Tick] = []
+        # Symbols tick in phase order within a step, so a step can be part sent.
+        n_due = int(np.searchsorted(self._phase_ns, into_step, side="right"))
+        if self._next_col:
+            stop = n_due if step == self._next_step else len(self._specs)
+            self._append_row(out, cols[(cols >= self._next_col) & (cols < stop)])
+            if step == self._next_step:
+                self._next_col = max(self._next_col, n_due)
+                return out
+            self._next_step, self._next_col = self._next_step + 1, 0
+        out += self._events(step, cols)
+        if n_due:
+            self._append_row(out, cols[cols < n_due])
+            self._next_col = n_due
+        return out
+
+    def _append_row(self, out: list[Tick], cols: NDArray[np.intp]) -> None:
+        """Append the ticks of some symbols in step `_next_step`, leaving the position alone."""
+        if self._block is None or self._next_step >= self._block_first + self._block_steps:
+            self._next_block()
+        block = self._block
+        if block is not None and len(cols):
+            row = self._next_step - self._block_first
+            ts = self._step_ts(self._next_step)
+            symbols = self._params.symbols
+            _append_events(out, block, row, row + 1, cols, ts, self._dt_ns, self._phase_ns, symbols)
 
     def _skip_to(self, step: int) -> None:
         """Jump the live path to `step` in one coarse move, as a feed reconnecting would see it."""
         state = self._ensure_live()
+        if self._next_col:  # drop the rest of a part-sent step
+            self._next_step, self._next_col = self._next_step + 1, 0
         if self._block is not None and self._next_step > self._block_first:
-            row = self._next_step - self._block_first - 1
+            row = min(self._next_step - self._block_first, self._block_steps) - 1
             state.x = self._block.x[row].copy()
             state.turbulent = bool(self._block.turbulent[row])
         gap_days = (step - self._next_step) * self._dt_ns / NS_PER_DAY
@@ -250,7 +285,7 @@ class SimulatedMarket:
             state.x = state.x + log_increments(state.rng, self._params, turbulent, gap_days)[0]
             state.turbulent = bool(turbulent[0])
         self._block = None
-        self._block_first = self._next_step = step
+        self._block_first = self._next_step = max(step, self._next_step)
 
     def _next_block(self) -> TickBlock:
         state = self._ensure_live()
@@ -268,9 +303,9 @@ class SimulatedMarket:
         ]
         return block
 
-    def _events(self, until_step: int, cols: NDArray[np.intp]) -> list[MarketEvent]:
+    def _events(self, until_step: int, cols: NDArray[np.intp]) -> list[Tick]:
         """Quotes and trades of steps from the next one up to (not including) `until_step`."""
-        out: list[MarketEvent] = []
+        out: list[Tick] = []
         while self._next_step < until_step:
             block = self._block
             end = self._block_first + self._block_steps
@@ -296,7 +331,7 @@ class SimulatedMarket:
 
 
 def _append_events(
-    out: list[MarketEvent],
+    out: list[Tick],
     block: TickBlock,
     a: int,
     b: int,

@@ -135,7 +135,9 @@ class ModelParams:
         sectors = sorted({s.sector for s in specs})
         sigma = np.array([s.vol for s in specs])
         beta = np.array([s.beta for s in specs])
-        a = np.minimum(beta * MARKET_VOL / sigma, 0.95)
+        # The index fund is nearly the market factor itself; no stock is.
+        is_index = np.array([s.sector == "Index" for s in specs])
+        a = np.minimum(beta * MARKET_VOL / sigma, np.where(is_index, 0.99, 0.95))
         share = np.array([_SECTOR_SHARE.get(s.sector, _DEFAULT_SECTOR_SHARE) for s in specs])
         b = np.sqrt(share * (1 - a**2))
         c = np.sqrt(np.maximum(1 - a**2 - b**2, 0.0))
@@ -240,7 +242,11 @@ def draw_jumps(
     rows = rng.integers(0, n_steps, size=len(cols), dtype=np.int64)
     magnitude = p.jump_median[cols] * np.exp(_JUMP_DISPERSION * rng.standard_normal(len(cols)))
     is_up = rng.random(len(cols)) < p.jump_up_prob[cols]
-    return SparseJumps(rows, cols, np.where(is_up, magnitude, -magnitude))
+    sizes = np.where(is_up, magnitude, -magnitude)
+    # Two jumps of one symbol in one step are one move, and one story.
+    cells, which = np.unique(rows * p.n + cols, return_inverse=True)
+    merged = np.bincount(which, weights=sizes, minlength=len(cells)).astype(np.float64)
+    return SparseJumps(cells // p.n, cells % p.n, merged)
 
 
 def bridge_extremes(rng: np.random.Generator, move: F64, sigma: F64 | float) -> tuple[F64, F64]:

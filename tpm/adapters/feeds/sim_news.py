@@ -1,5 +1,4 @@
-"""The simulated news wire: routine headlines whose tone follows each name's drift, and stories
-that explain the price jumps the market makes.
+"""The simulated news wire: headlines whose tone follows each name's drift, and jump stories.
 
 Headlines arrive as a Poisson stream across the universe (one every `mean_interval_s` on
 average). A routine headline is neutral three times in ten; otherwise it is positive with a

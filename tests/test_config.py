@@ -1,0 +1,123 @@
+"""Config: validated on load, errors name file, key and reason; the example documents it all."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from tpm.config import Config, example_toml, load_config, resolve_paths
+from tpm.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(tmp_path: Path, text: str, **env: str) -> Config:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return load_config(path, env=env)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[risk]\nmax_order_notional = "lots"',
+            'config.toml: risk.max_order_notional: expected a number, got "lots"',
+        ),
+        (
+            "[risk]\nmax_order_notionl = 5",
+            'config.toml: risk.max_order_notionl: unknown key (did you mean "max_order_notional"?)',
+        ),
+        (
+            "[risk]\nmax_order_qty = 0",
+            "config.toml: risk.max_order_qty: must be greater than 0, got 0",
+        ),
+        (
+            '[feed]\nkind = "ftp"',
+            "config.toml: feed.kind: must be one of 'sim' or 'replay', got \"ftp\"",
+        ),
+        ("[feed.sim]\nseed = 1.5", "config.toml: feed.sim.seed: expected a whole number, got 1.5"),
+        ('[demo]\nenabled = "yes"', 'config.toml: demo.enabled: expected true or false, got "yes"'),
+        ("[demo]\nfast = 40", "config.toml: demo: fast (40) must be shorter than slow (30)"),
+        (
+            '[market]\ntimeframes = ["1m", "2m"]',
+            "config.toml: market.timeframes[1]: must be one of",
+        ),
+        (
+            '[feed.replay]\nfiles = [{path = "a.csv", sym = "X"}]',
+            'config.toml: feed.replay.files[0].sym: unknown key (did you mean "symbol"?)',
+        ),
+        ("engine = 3", "config.toml: engine: expected a table, got 3"),
+        ("[risk\n", "config.toml: not valid TOML"),
+    ],
+)
+def test_a_bad_config_names_file_key_and_reason(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    assert str(err.value).startswith(message)
+    assert "\n" not in str(err.value)
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    cfg = _load(
+        tmp_path,
+        '[store]\nurl = "sqlite+aiosqlite:///a.db"\n[engine]\nlog_level = "info"',
+        TPM_DB_URL="mysql+asyncmy://u@h/db",
+        TPM_LOG_LEVEL="DEBUG",
+    )
+    assert cfg.store.url == "mysql+asyncmy://u@h/db"
+    assert cfg.engine.log_level == "debug"
+
+
+def test_an_invalid_override_is_reported_by_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"engine\.log_level: must be one of"):
+        _load(tmp_path, "", TPM_LOG_LEVEL="loud")
+
+
+def test_absent_file_means_defaults_unless_required(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "none.toml", env={}) == Config()
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "none.toml", required=True, env={})
+
+
+def test_tpm_home_holds_config_and_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TPM_HOME", str(tmp_path))
+    paths = resolve_paths()
+    assert paths.config_file == tmp_path / "config.toml"
+    assert paths.sqlite_file == tmp_path / "tpm.db"
+    assert resolve_paths(tmp_path / "other.toml").config_file == tmp_path / "other.toml"
+    monkeypatch.delenv("TPM_HOME")
+    default = resolve_paths()
+    assert default.config_file.name == "config.toml" and "tpm" in str(default.data_dir)
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    keys = set()
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys |= _keys(ann, f"{prefix}{name}.")
+        else:
+            keys.add(f"{prefix}{name}")
+            assert field.description, f"{prefix}{name} has no description"
+    return keys
+
+
+def _flatten(d: dict[str, object], prefix: str = "") -> set[str]:
+    out = set()
+    for k, v in d.items():
+        out |= _flatten(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}"}
+    return out
+
+
+def test_the_example_documents_every_key_with_its_default() -> None:
+    text = (ROOT / "config.example.toml").read_text()
+    assert text == example_toml(), "config.example.toml is stale: regenerate from example_toml()"
+    data = tomllib.loads(text)
+    assert _flatten(data) == _keys(Config)
+    assert Config.model_validate(data) == Config()

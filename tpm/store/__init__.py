@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, Alembic migrations, SQLite or MySQL, write-behind buffering."""
