@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections import defaultdict
@@ -143,3 +144,42 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
         )
     }
     assert {"orders", "fills", "bars", "equity_snapshots", "audit_log", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_headless_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signals) -> None:
+    env = {**os.environ, "TPM_HOME": str(tmp_path)}
+    env.pop("TPM_DB_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tpm", "--headless"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "engine started" in line:
+            break
+    proc.send_signal(sig)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 0, "".join(seen) + rest
+    assert "engine stopped" in rest and "summary:" in rest
+
+
+def test_an_absent_database_is_retried_and_a_signal_still_stops_it(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "TPM_HOME": str(tmp_path),
+        "TPM_DB_URL": "mysql+asyncmy://root:pw@127.0.0.1:1/tpm",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tpm", "--headless"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "database unavailable" in line:
+            assert "127.0.0.1:1" in line and "pw" not in line.replace("/tpm", "")
+            break
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 0
+    assert "stopped during start-up" in rest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -70,14 +71,23 @@ async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await engine.start()
-        if duration_s > 0:
+        # A signal must work during start-up too (e.g. while waiting for an absent database).
+        starting = asyncio.create_task(engine.start())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            log.info("stopped during start-up")
+        else:
+            starting.result()
+            remaining = None if duration_s <= 0 else duration_s
             try:
-                await asyncio.wait_for(stop.wait(), duration_s)
+                await asyncio.wait_for(stopping, remaining)
             except TimeoutError:
                 log.info("duration of %gs reached", duration_s)
-        else:
-            await stop.wait()
+        stopping.cancel()
         log.info("stopping")
     finally:
         await engine.stop()
