@@ -59,16 +59,27 @@ def _count(db: Path, table: str) -> int:
 
 
 def _tpm(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tpm", *args], env=_env(home),
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "tpm", *args],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.slow
 def test_kill_9_mid_trading_then_restart_keeps_the_books_whole(tmp_path: Path) -> None:
     home = _home(tmp_path)
     db = home / "tpm.db"
-    proc = subprocess.Popen([sys.executable, "-m", "tpm", "--headless"], env=_env(home),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tpm", "--headless"],
+        env=_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 90
     while _count(db, "fills") < 40 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
@@ -80,8 +91,9 @@ def test_kill_9_mid_trading_then_restart_keeps_the_books_whole(tmp_path: Path) -
 
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    orders_at_kill = {row[0]: row[1] for row in con.execute(
-        "SELECT client_order_id, status FROM orders")}
+    orders_at_kill = {
+        row[0]: row[1] for row in con.execute("SELECT client_order_id, status FROM orders")
+    }
     con.close()
     assert orders_at_kill
 

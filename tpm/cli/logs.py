@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from pathlib import Path
 
-__all__ = ["setup_logging"]
+__all__ = ["log_to_file", "setup_logging"]
 
 
 class _UTCFormatter(logging.Formatter):
@@ -24,3 +25,14 @@ def setup_logging(level: str = "info") -> None:
     # The MySQL driver logs every server warning (e.g. a duplicate ignored on purpose).
     logging.getLogger("asyncmy").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def log_to_file(path: Path, level: str = "info") -> Path:
+    """Send logs to `path` instead of the terminal (the app owns the screen)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_UTCFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    return path

@@ -25,6 +25,7 @@ from tpm.domain.orders import (
     OrderFilled,
     OrderRejected,
     OrderReplaced,
+    OrderRequest,
     new_client_order_id,
 )
 from tpm.domain.reference import FUNDAMENTAL_FIELDS, Fundamentals, NewsItem
@@ -56,6 +57,7 @@ __all__ = [
     "OrderRejected",
     "OrderReplaced",
     "OrderReport",
+    "OrderRequest",
     "OrderStatus",
     "OrderType",
     "OrderUpdated",

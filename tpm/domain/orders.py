@@ -22,6 +22,7 @@ __all__ = [
     "OrderFilled",
     "OrderRejected",
     "OrderReplaced",
+    "OrderRequest",
     "new_client_order_id",
 ]
 
@@ -89,6 +90,22 @@ class OrderReplaced:
     qty: Decimal | None = None
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """What someone wants to trade; the OMS turns it into an Order with a client order id."""
+
+    symbol: str
+    side: Side
+    qty: Decimal
+    type: OrderType = OrderType.MARKET
+    tif: TimeInForce = TimeInForce.DAY
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    strategy: str = ""
+    source: str = "manual"
+    client_order_id: ClientOrderId | None = None
 
 
 OrderEvent = (

@@ -30,6 +30,7 @@ from tpm.domain import (
     ns_to_iso,
     to_decimal,
 )
+from tpm.domain.snapshot import FeedView
 from tpm.engine.bus import Bus
 from tpm.engine.clock import Clock, LiveClock, ManualClock
 from tpm.engine.market import MarketData
@@ -38,6 +39,7 @@ from tpm.engine.portfolio import Portfolio
 from tpm.engine.protocols import Broker, MarketConsumer, MarketFeed, Store
 from tpm.engine.risk import RiskEngine, RiskLimits
 from tpm.engine.runner import StrategyRunner
+from tpm.engine.snapshot import SPARK_BARS, SnapshotPublisher
 from tpm.errors import FeedDisconnected
 from tpm.strategies.base import Strategy
 
@@ -60,6 +62,9 @@ class EngineSettings:
     shutdown_orders: str = "cancel"
     risk: RiskLimits = field(default_factory=RiskLimits)
     warmup_bars: int = 200
+    snapshot_hz: float = 10.0
+    watchlist: tuple[str, ...] = ()
+    """Symbols the UI lists at first start; empty: every symbol of the feed."""
     market_clock: bool = False
     """Follow the feed's timestamps instead of the wall clock (replays)."""
 
@@ -97,6 +102,19 @@ class Engine:
             self.bus, self.oms, self.portfolio, self.market, strategies, can_trade=self.can_trade
         )
         self.feed_state = FeedState.STOPPED
+        self._feed_detail = ""
+        self.publisher = SnapshotPublisher(
+            self.bus,
+            self.market,
+            self.portfolio,
+            self.oms,
+            self.risk,
+            self.runner,
+            self.feed_view,
+            self.clock.now_ns,
+            hz=s.snapshot_hz,
+        )
+        self.started_ns = 0
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopped = asyncio.Event()
         self.is_started = False
@@ -149,7 +167,9 @@ class Engine:
         else:
             self.portfolio.initial_cash = to_decimal(cash)
         await self._load_trading_state()
-        await self.oms.load()
+        fills = await self.oms.load()
+        self.publisher.seed_fills(fills)
+        self.publisher.seed_notifications(await self.store.load_notifications(50))
         log.info(
             "portfolio rebuilt from %d fills: cash %s, %d open positions, %d open orders",
             self.portfolio.fill_count,
@@ -164,9 +184,12 @@ class Engine:
             log.info("reconciled %d open orders with the %s broker", reconciled, self.broker.name)
         await self._connect_feed()
         await self._warm_up()
+        await self._seed_publisher()
+        self.started_ns = self.clock.now_ns()
         self._spawn(self._pump_feed(), "feed-pump")
         self._spawn(self.runner.run(), "runner")
         self._spawn(self._timers(), "timers")
+        self._spawn(self.publisher.run(), "snapshots")
         self.is_started = True
         await self.store.audit(
             "engine", "engine.start", f"feed={self.feed.name} broker={self.broker.name}"
@@ -209,6 +232,41 @@ class Engine:
                 if state is not None and math.isnan(state.last_price):
                     state.last_price = bars[-1].close
         self.runner.warm_up(history)
+
+    async def _seed_publisher(self) -> None:
+        saved = await self.store.get_state("ui.watchlist")
+        if saved is not None:
+            symbols = [x for x in saved.split(",") if x]
+        else:
+            symbols = list(self.settings.watchlist) or [i.symbol for i in self.feed.instruments()]
+        self.publisher.set_watchlist(symbols)
+        for sym in self.publisher.watchlist:
+            await self._seed_symbol(sym)
+        self.publisher.publish()
+
+    async def _seed_symbol(self, sym: str) -> None:
+        """Sparkline and previous close from the feed's history, and a first price."""
+        minutes = await self.feed.history(sym, Timeframe.M1, SPARK_BARS)
+        days = await self.feed.history(sym, Timeframe.D1, 1)
+        self.publisher.seed(sym, [b.close for b in minutes], days[-1].close if days else None)
+        state = self.market.state(sym)
+        if state is not None and math.isnan(state.last_price) and minutes:
+            state.last_price = minutes[-1].close
+
+    async def set_watchlist(self, symbols: Sequence[str]) -> None:
+        """Show these symbols (unknown ones are left out) and remember the list."""
+        before = set(self.publisher.watchlist)
+        self.publisher.set_watchlist(symbols)
+        await self.store.set_state("ui.watchlist", ",".join(self.publisher.watchlist))
+        for sym in self.publisher.watchlist:
+            if sym not in before:
+                await self._seed_symbol(sym)
+
+    def feed_view(self, now_ns: int) -> FeedView:
+        last = self.market.last_message_ns
+        dropped = sum(v for k, v in self.market.dropped.items() if ":" not in k)
+        age = max(0.0, (now_ns - last) / _NS) if last else None
+        return FeedView(self.feed.name, self.feed_state, age, dropped, self._feed_detail)
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(coro, name=name)
@@ -362,6 +420,7 @@ class Engine:
         if state is self.feed_state:
             return
         previous, self.feed_state = self.feed_state, state
+        self._feed_detail = detail
         self.bus.publish(FeedStatus(self.feed.name, state, self.market.last_message_ns, detail))
         if state in (FeedState.STALE, FeedState.RECONNECTING):
             log.warning("feed %s is %s: %s", self.feed.name, state, detail)

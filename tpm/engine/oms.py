@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 
 from tpm.domain import (
     ClientOrderId,
@@ -29,12 +27,10 @@ from tpm.domain import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderRequest,
     OrderStatus,
-    OrderType,
     OrderUpdated,
     Severity,
-    Side,
-    TimeInForce,
     new_client_order_id,
 )
 from tpm.engine.bus import Bus
@@ -43,25 +39,9 @@ from tpm.engine.protocols import Broker, BrokerFill, BrokerMessage, OrderReport,
 from tpm.engine.risk import RiskEngine
 from tpm.errors import BrokerError, IllegalTransition, SubmissionTimeout
 
-__all__ = ["OrderManager", "OrderRequest"]
+__all__ = ["OrderManager", "OrderRequest"]  # OrderRequest re-exported from tpm.domain
 
 log = logging.getLogger("tpm.engine.oms")
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
-    """What someone wants to trade; the OMS turns it into an Order with a client order id."""
-
-    symbol: str
-    side: Side
-    qty: Decimal
-    type: OrderType = OrderType.MARKET
-    tif: TimeInForce = TimeInForce.DAY
-    limit_price: Decimal | None = None
-    stop_price: Decimal | None = None
-    strategy: str = ""
-    source: str = "manual"
-    client_order_id: ClientOrderId | None = None
 
 
 class OrderManager:
@@ -94,7 +74,7 @@ class OrderManager:
 
     # -- start-up ------------------------------------------------------------------------------
 
-    async def load(self) -> None:
+    async def load(self) -> list[Fill]:
         """Rebuild the portfolio from stored fills and load the orders still open."""
         fills = await self._store.load_fills()
         self._exec_ids = {f.exec_id for f in fills}
@@ -103,6 +83,7 @@ class OrderManager:
             self.orders[o.client_order_id] = o
             if o.status is OrderStatus.NEW:
                 self.unconfirmed.add(o.client_order_id)
+        return fills
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return [
@@ -113,8 +94,12 @@ class OrderManager:
 
     async def submit(self, req: OrderRequest) -> Order:
         """Check, store, then send. Returns the order as it stands after sending."""
-        if req.client_order_id is not None and req.client_order_id in self.orders:
-            return self.orders[req.client_order_id]
+        if req.client_order_id is not None:
+            known = self.orders.get(req.client_order_id) or await self._stored_order(
+                req.client_order_id
+            )
+            if known is not None:
+                return known
         now = self._now_ns()
         order = Order(
             client_order_id=req.client_order_id or new_client_order_id(),
@@ -232,7 +217,7 @@ class OrderManager:
         )
         self._notify(
             Severity.INFO,
-            f"Filled {fill.side} {fill.symbol}",
+            "Filled",
             f"{fill.side} {fill.qty} {fill.symbol} @ {fill.price}",
             "fill",
         )
@@ -320,6 +305,14 @@ class OrderManager:
         return 1
 
     # -- helpers -------------------------------------------------------------------------------
+
+    async def _stored_order(self, client_order_id: ClientOrderId) -> Order | None:
+        """An order of an earlier run: after a restart only open orders are in memory, and a
+        finished order's id must not be sent again (nor its stored row overwritten)."""
+        order = await self._store.load_order(client_order_id)
+        if order is not None:
+            self.orders[client_order_id] = order
+        return order
 
     def _published(self, order: Order) -> None:
         self.changed.set()

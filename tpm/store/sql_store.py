@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,6 +30,7 @@ from tpm.domain import (
     Notification,
     Order,
     Quote,
+    Severity,
     Timeframe,
     dt_to_ns,
     ns_to_dt,
@@ -243,6 +244,21 @@ class SqlStore:
 
         return await self._read(fn)
 
+    async def load_order(self, client_order_id: str) -> Order | None:
+        async def fn(conn: AsyncConnection) -> Order | None:
+            row = (
+                await conn.execute(
+                    select(ORDERS).where(ORDERS.c.client_order_id == client_order_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            q = select(FILLS.c.exec_id).where(FILLS.c.client_order_id == client_order_id)
+            ids = frozenset(r[0] for r in await conn.execute(q))
+            return mapping.order_from_row(row, ids)
+
+        return await self._read(fn)
+
     async def load_fills(self) -> list[Fill]:
         async def fn(conn: AsyncConnection) -> list[Fill]:
             q = select(FILLS).order_by(text("ts"), text("exec_id"))
@@ -347,12 +363,18 @@ class SqlStore:
 
         return await self._read(fn)
 
-    async def load_notifications(self, limit: int = 100) -> list[dict[str, Any]]:
+    async def load_notifications(self, limit: int = 100) -> list[Notification]:
+        """The latest notifications, oldest first."""
         t = NOTIFICATIONS
 
-        async def fn(conn: AsyncConnection) -> list[dict[str, Any]]:
+        async def fn(conn: AsyncConnection) -> list[Notification]:
             q = select(t).order_by(t.c.id.desc()).limit(limit)
-            return [dict(r._mapping) for r in await conn.execute(q)]
+            rows = [
+                Notification(dt_to_ns(r.ts), Severity(r.severity), r.title, r.message, r.kind)
+                for r in await conn.execute(q)
+            ]
+            rows.reverse()
+            return rows
 
         return await self._read(fn)
 

@@ -153,6 +153,8 @@ class PaperBroker:
         w = self._orders.get(client_order_id)
         if w is None or w.status.is_terminal:
             raise BrokerError(f"paper broker: order {client_order_id} is not working")
+        if qty is not None and qty <= 0:
+            raise BrokerError(f"new quantity {qty} must be positive; cancel the order instead")
         if qty is not None and qty < w.filled:
             raise BrokerError(f"new quantity {qty} is below the filled quantity {w.filled}")
         event = OrderReplaced(self._now(w), qty, limit_price, stop_price)

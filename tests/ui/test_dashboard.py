@@ -1,0 +1,119 @@
+"""The dashboard under Pilot, on a real engine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from tpm.domain import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from tpm.ui.screens.dashboard import DashboardScreen
+from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.widgets.dashboard.orders import OpenOrdersTable, RecentFills
+from tpm.ui.widgets.dashboard.watchlist import Watchlist
+from tpm.ui.widgets.status_bar import StatusBar
+
+from .conftest import running_app, wait_for
+
+
+async def test_watchlist_shows_every_symbol_with_its_price(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as (app, _, engine):
+        assert isinstance(app.screen, DashboardScreen)
+        watch = app.screen.query_one(Watchlist)
+        served = [i.symbol for i in engine.feed.instruments()]
+        assert [r.symbol for r in watch.rows] == sorted(served)
+        header = watch.render_line(0).text
+        assert "Symbol" in header and "Last" in header and "Chg%" in header
+        first = watch.rows[0]
+        line = watch.render_line(1).text
+        assert line.split()[0] == first.symbol
+        assert f"{first.last:.2f}" in line
+        status = app.screen.query_one(StatusBar).render().plain
+        assert "sim" in status and "live" in status and "Equity" in status
+
+
+async def test_only_changed_rows_are_rendered_again(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as (app, pilot, _):
+        watch = app.screen.query_one(Watchlist)
+        await pilot.pause(0.3)
+        for y in range(len(watch.rows) + 1):
+            watch.render_line(y)
+        before = watch.lines_rendered
+        versions = {r.symbol: r.version for r in watch.rows}
+        for y in range(len(watch.rows) + 1):
+            watch.render_line(y)
+        assert watch.lines_rendered == before  # nothing changed: every line from the cache
+        await wait_for(
+            pilot, lambda: any(versions[r.symbol] != r.version for r in watch.rows), "a tick"
+        )
+        changed = sum(versions[r.symbol] != r.version for r in watch.rows)
+        for y in range(len(watch.rows) + 1):
+            watch.render_line(y)
+        assert watch.lines_rendered - before == changed
+
+
+async def test_sort_and_remove_and_add_a_symbol(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as (app, pilot, engine):
+        watch = app.screen.query_one(Watchlist)
+        watch.focus()
+        await pilot.press("s")
+        assert watch.sort == "change"
+        changes = [r.change_pct for r in watch.rows]
+        assert changes == sorted(changes, reverse=True)
+        await pilot.press("s", "s", "s")
+        assert watch.sort == "symbol"
+        gone = watch.selected_symbol
+        assert gone is not None
+        await pilot.press("x")
+        await wait_for(pilot, lambda: gone not in [r.symbol for r in watch.rows], "the removal")
+        assert gone not in (await engine.store.get_state("ui.watchlist") or "").split(",")
+        await pilot.press("a")
+        await pilot.press(*gone.lower(), "enter")
+        await wait_for(pilot, lambda: gone in [r.symbol for r in watch.rows], "the addition")
+        assert gone in (await engine.store.get_state("ui.watchlist") or "").split(",")
+        await pilot.press("a")
+        await pilot.press(*"NOPE", "enter")
+        await pilot.pause(0.2)
+        assert "NOPE" not in [r.symbol for r in watch.rows]
+
+
+async def test_cancel_an_open_order_from_the_dashboard(tmp_path: Path) -> None:
+    async with running_app(tmp_path, strategies=False) as (app, pilot, engine):
+        sym = engine.publisher.watchlist[0]
+        state = engine.market.state(sym)
+        assert state is not None
+        far = state.instrument.price(state.last_price * 0.9)
+        order = await app.client.submit_order(
+            OrderRequest(
+                sym, Side.BUY, Decimal(1), OrderType.LIMIT, TimeInForce.GTC, limit_price=far
+            )
+        )
+        assert order.status in (OrderStatus.NEW, OrderStatus.ACCEPTED)
+        table = app.screen.query_one(OpenOrdersTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "the open order")
+        table.focus()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: table.row_count == 0, "the cancellation")
+        assert engine.oms.orders[order.client_order_id].status is OrderStatus.CANCELLED
+
+
+async def test_fills_reach_the_dashboard(tmp_path: Path) -> None:
+    async with running_app(tmp_path, strategies=False) as (app, pilot, engine):
+        sym = engine.publisher.watchlist[1]
+        await app.client.submit_order(OrderRequest(sym, Side.BUY, Decimal(3)))
+        fills = app.screen.query_one(RecentFills)
+        await wait_for(pilot, lambda: bool(app.snapshot and app.snapshot.recent_fills), "a fill")
+        await pilot.pause(0.2)
+        assert f"3 {sym} @" in str(fills.render())
+
+
+async def test_quit_asks_while_strategies_are_live(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as (app, pilot, _):
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")
+        assert app.is_running
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, "the exit")

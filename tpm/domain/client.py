@@ -1,0 +1,51 @@
+"""The one interface between a UI and an engine, in-process or remote."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from tpm.domain.enums import Timeframe
+from tpm.domain.market import Bar
+from tpm.domain.orders import ClientOrderId, Order, OrderRequest
+from tpm.domain.snapshot import EngineSnapshot
+
+__all__ = ["EngineClient"]
+
+
+class EngineClient(Protocol):
+    """What a UI may see and do. Implemented in-process (tpm.engine.client) and over the network.
+
+    Snapshots are latest-wins: a slow reader skips to the newest rather than falling behind.
+    """
+
+    @property
+    def description(self) -> str:
+        """Where the engine runs, for the header: "local" or a URL."""
+        ...
+
+    def snapshots(self) -> AsyncIterator[EngineSnapshot]: ...
+
+    async def latest(self) -> EngineSnapshot:
+        """The newest snapshot now."""
+        ...
+
+    async def submit_order(self, request: OrderRequest) -> Order:
+        """Through risk and the OMS; a rejected order comes back with status rejected."""
+        ...
+
+    async def cancel_order(self, client_order_id: ClientOrderId) -> bool: ...
+
+    async def bars(self, symbol: str, timeframe: Timeframe, limit: int = 300) -> list[Bar]:
+        """Closed bars, oldest first, with the forming bar last (is_closed=False) if any."""
+        ...
+
+    async def set_watchlist(self, symbols: Sequence[str]) -> None: ...
+
+    async def symbols(self) -> list[str]:
+        """Every symbol the engine's feed serves."""
+        ...
+
+    async def strategies_live(self) -> bool:
+        """True while any strategy may send orders."""
+        ...

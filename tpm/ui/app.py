@@ -1,0 +1,98 @@
+"""TpmApp: the screens as modes, the snapshot flow, toasts, quitting safely."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+
+from tpm.domain import Severity
+from tpm.domain.client import EngineClient
+from tpm.domain.snapshot import EngineSnapshot
+from tpm.ui.screens.dashboard import DashboardScreen
+from tpm.ui.screens.dialogs import Confirm
+
+__all__ = ["TpmApp"]
+
+_SEVERITY = {Severity.INFO: "information", Severity.WARNING: "warning", Severity.ERROR: "error"}
+
+
+class TpmApp(App[None]):
+    """The workstation. `start` runs before the first snapshot is read (an in-process engine
+    starts there); the caller stops the engine after the app exits."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tpm"
+    MODES = {"dashboard": DashboardScreen}
+    DEFAULT_MODE = "dashboard"
+    BINDINGS = [
+        Binding("1", "switch_mode('dashboard')", "Dashboard"),
+        Binding("question_mark", "show_help_panel", "Help"),
+        Binding("q", "request_quit", "Quit"),
+    ]
+
+    snapshot: var[EngineSnapshot | None] = var(None)
+
+    def __init__(
+        self,
+        client: EngineClient,
+        *,
+        start: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self._start = start
+        self._last_note = -1
+        self.start_error: str | None = None
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self._run()
+
+    @work(exclusive=True, group="snapshots")
+    async def _run(self) -> None:
+        if self._start is not None:
+            try:
+                await self._start()
+            except Exception as exc:
+                self.start_error = str(exc)
+                self.notify(f"The engine could not start: {exc}", severity="error", timeout=30)
+                return
+        async for snap in self.client.snapshots():
+            self._toast(snap)
+            self.snapshot = snap
+
+    def _toast(self, snap: EngineSnapshot) -> None:
+        items = snap.notifications
+        if not items:
+            return
+        if self._last_note < 0:
+            self._last_note = items[0].seq  # history is listed, not toasted
+            return
+        for item in reversed(items):
+            if item.seq > self._last_note:
+                n = item.note
+                self.notify(
+                    n.message,
+                    title=n.title,
+                    severity=_SEVERITY[n.severity],  # type: ignore[arg-type]
+                    timeout=6 if n.severity is Severity.INFO else 12,
+                )
+        self._last_note = max(self._last_note, items[0].seq)
+
+    @work(exclusive=True, group="quit")
+    async def action_request_quit(self) -> None:
+        if await self.client.strategies_live():
+            sure = await self.push_screen_wait(
+                Confirm(
+                    "Strategies are live. Quit and stop them? Open orders are handled as "
+                    "engine.shutdown_orders says (cancel by default).",
+                    yes="Quit",
+                )
+            )
+            if not sure:
+                return
+        self.exit()

@@ -1,0 +1,75 @@
+"""Small modal dialogs: a yes/no confirmation and a one-line question."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+__all__ = ["AskText", "Confirm"]
+
+_CSS = """
+Confirm, AskText { align: center middle; }
+Confirm > Vertical, AskText > Vertical {
+    width: 64; height: auto; border: thick $accent; background: $surface; padding: 1 2;
+}
+Confirm Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+Confirm Button { margin-left: 1; }
+"""
+
+
+class Confirm(ModalScreen[bool]):
+    """Asks a yes/no question; Enter or y confirms, Escape or n declines."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self._question, self._yes, self._no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._question)
+            with Horizontal():
+                yield Button(self._no, id="no")
+                yield Button(self._yes, id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class AskText(ModalScreen[str | None]):
+    """Asks for one line of text; Escape cancels."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, placeholder: str = "") -> None:
+        super().__init__()
+        self._question, self._placeholder = question, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._question)
+            yield Input(placeholder=self._placeholder)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,64 @@
+"""The top line: clock, feed health and age, equity, day P&L and the trading state."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from tpm.domain import FeedState, TradingState
+from tpm.domain.snapshot import EngineSnapshot
+from tpm.ui.format import money, signed_money
+
+__all__ = ["StatusBar"]
+
+_FEED_STYLE = {
+    FeedState.LIVE: "bold green",
+    FeedState.STALE: "bold yellow",
+    FeedState.RECONNECTING: "bold yellow",
+    FeedState.CONNECTING: "yellow",
+    FeedState.STOPPED: "bold red",
+}
+
+
+class StatusBar(Widget):
+    """One line docked at the top; re-renders on each snapshot and each second."""
+
+    DEFAULT_CSS = """
+    StatusBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    snapshot: reactive[EngineSnapshot | None] = reactive(None)
+    where: reactive[str] = reactive("local")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.refresh)
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("tpm ", style="bold")
+        text.append(time.strftime("%H:%M:%S UTC", time.gmtime()), style="dim")
+        snap = self.snapshot
+        if snap is None:
+            text.append("  │ connecting to the engine…", style="yellow")
+            return text
+        f = snap.feed
+        age = "no data yet" if f.age_s is None else f"{f.age_s:.1f}s"
+        text.append("  │ ")
+        text.append(f"{f.name} ", style="bold")
+        text.append(f"● {f.state}", style=_FEED_STYLE.get(f.state, ""))
+        text.append(f" {age}", style="dim")
+        a = snap.account
+        text.append("  │ Equity ")
+        text.append(money(a.equity), style="bold")
+        text.append("  Day ")
+        style = "green" if a.day_pnl > 0 else "red" if a.day_pnl < 0 else ""
+        text.append(f"{signed_money(a.day_pnl)} ({a.day_pnl_pct:+.2f}%)", style=style)
+        if a.trading_state is not TradingState.ACTIVE:
+            text.append("  │ ")
+            text.append(f" {a.trading_state.upper()} ", style="bold reverse red")
+        if self.where != "local":
+            text.append(f"  │ {self.where}", style="dim")
+        return text
