@@ -37,6 +37,25 @@ class SessionCalendar:
         self._label = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * _NS
         return self._label, self._hi
 
+    def session_end_ns(self, ts_ns: int, session_open: str, session_close: str) -> int:
+        """When the session trading at (or next after) `ts_ns` closes.
+
+        Equal open and close mean a market that never closes: the session is the local day.
+        Weekends are skipped; exchange holidays are not known here.
+        """
+        if session_open == session_close:
+            return self.day_bucket(ts_ns)[1]
+        hour, minute = (int(x) for x in session_close.split(":"))
+        local = datetime.fromtimestamp(ts_ns / _NS, tz=self._tz)
+        close = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if local >= close:
+            close += timedelta(days=1)
+        while close.weekday() >= 5:
+            close += timedelta(days=1)
+        # Rebuild from the date so a daylight-saving change in between is applied correctly.
+        close = datetime(close.year, close.month, close.day, hour, minute, tzinfo=self._tz)
+        return int(close.timestamp()) * _NS
+
     def local_date_ns(self, ts_ns: int) -> int:
         return self.day_bucket(ts_ns)[0]
 

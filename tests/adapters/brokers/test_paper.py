@@ -234,10 +234,22 @@ async def test_resting_limit_fills_on_a_trade_at_or_through_it(
     assert (f.price, f.qty) == (D("100.00"), 20)  # at the limit, half the print
 
 
-async def test_market_orders_do_not_fill_on_trades(broker: PaperBroker) -> None:
+async def test_with_quotes_market_orders_take_the_quote_not_the_print(
+    broker: PaperBroker,
+) -> None:
+    broker.on_market(quote(99.0, 101.0, ts=T0 - 1, size=0.0))
     await submitted(broker, order(Side.BUY, 10))
     broker.on_market(Trade("ACME", LIVE, 100.0, 1000))
     assert await drain(broker) == []
+
+
+async def test_a_trades_only_feed_fills_market_orders_at_the_print(broker: PaperBroker) -> None:
+    await submitted(broker, order(Side.SELL, 10))
+    broker.on_market(Trade("ACME", LIVE, 100.0, 1000))
+    [msg] = await drain(broker)
+    assert isinstance(msg, BrokerFill)
+    assert msg.fill.qty == 10
+    assert msg.fill.price == Decimal("99.90")  # the print less 10 bps of slippage
 
 
 async def test_trade_before_the_latency_does_not_fill(broker: PaperBroker) -> None:

@@ -264,17 +264,24 @@ async def test_ioc_fills_what_it_can_and_cancels_the_rest(broker: PaperBroker) -
 @pytest.mark.parametrize(
     ("symbol", "created", "day_end"),
     [
+        # A market that never closes: the day ends at local midnight.
         ("COIN", datetime(2024, 3, 5, 15, 0, tzinfo=UTC), datetime(2024, 3, 6, 0, 0, tzinfo=UTC)),
-        # New York midnight is 05:00 UTC in winter and 04:00 UTC in summer.
-        ("ACME", datetime(2024, 3, 5, 15, 0, tzinfo=UTC), datetime(2024, 3, 6, 5, 0, tzinfo=UTC)),
-        ("ACME", datetime(2024, 7, 1, 15, 0, tzinfo=UTC), datetime(2024, 7, 2, 4, 0, tzinfo=UTC)),
-        # 20:00 in New York on the 5th is already the 6th in UTC; its day still ends at 05:00.
-        ("ACME", datetime(2024, 3, 6, 1, 0, tzinfo=UTC), datetime(2024, 3, 6, 5, 0, tzinfo=UTC)),
-        # The day clocks spring forward has 23 hours: it began at 05:00 UTC, ends at 04:00.
-        ("ACME", datetime(2024, 3, 10, 15, 0, tzinfo=UTC), datetime(2024, 3, 11, 4, 0, tzinfo=UTC)),
+        # New York's 16:00 close is 21:00 UTC in winter and 20:00 UTC in summer.
+        ("ACME", datetime(2024, 3, 5, 15, 0, tzinfo=UTC), datetime(2024, 3, 5, 21, 0, tzinfo=UTC)),
+        ("ACME", datetime(2024, 7, 1, 15, 0, tzinfo=UTC), datetime(2024, 7, 1, 20, 0, tzinfo=UTC)),
+        # Placed after Tuesday's close (20:00 New York): it lives through Wednesday's session.
+        ("ACME", datetime(2024, 3, 6, 1, 0, tzinfo=UTC), datetime(2024, 3, 6, 21, 0, tzinfo=UTC)),
+        # Placed on Sunday, the day clocks spring forward: Monday's close, in summer time.
+        (
+            "ACME",
+            datetime(2024, 3, 10, 15, 0, tzinfo=UTC),
+            datetime(2024, 3, 11, 20, 0, tzinfo=UTC),
+        ),
+        # Placed after Friday's close: Monday's close.
+        ("ACME", datetime(2024, 3, 8, 22, 0, tzinfo=UTC), datetime(2024, 3, 11, 20, 0, tzinfo=UTC)),
     ],
 )
-async def test_day_order_expires_at_the_end_of_the_instruments_day(
+async def test_day_order_expires_at_the_instruments_session_close(
     broker: PaperBroker, symbol: str, created: datetime, day_end: datetime
 ) -> None:
     created_ns, end_ns = dt_to_ns(created), dt_to_ns(day_end)

@@ -8,8 +8,9 @@ Fill model, per market message for a symbol with working orders:
 - bars (replayed history, backtests): an order placed before a bar opens fills within it: a
   market order at the open, a limit when the range reaches the price (at the open if better),
   a stop when the range reaches the stop; at most `participation` of the bar's volume;
-- IOC orders cancel what is left after their first chance; DAY orders expire when the
-  instrument's trading day ends.
+- IOC orders cancel what is left after their first chance; DAY orders expire at the
+  instrument's session close (at local midnight for markets that never close);
+- a feed with trades but no quotes fills marketable orders at the print, with slippage.
 Commission is per share plus basis points, with the minimum applied per order.
 """
 
@@ -96,6 +97,7 @@ class PaperBroker:
         self._by_symbol: dict[str, list[_Working]] = defaultdict(list)
         self._queue: asyncio.Queue[BrokerMessage | None] = asyncio.Queue()
         self._calendars: dict[str, SessionCalendar] = {}
+        self._quoted: set[str] = set()
         self._seq = 0
         self.emitted = 0
         """Messages put on the queue so far; a replaying engine waits until it has booked them."""
@@ -124,7 +126,9 @@ class PaperBroker:
         self._seq += 1
         expires = None
         if order.tif is TimeInForce.DAY:
-            expires = self._calendar(inst).day_bucket(order.created_ns)[1]
+            expires = self._calendar(inst).session_end_ns(
+                order.created_ns, inst.session_open, inst.session_close
+            )
         w = _Working(
             order=order,
             broker_order_id=f"P{self._seq:06d}-{order.client_order_id[:8]}",
@@ -189,6 +193,8 @@ class PaperBroker:
         ts = event.start_ns if isinstance(event, Bar) else event.ts_ns
         if ts > self._last_ns:
             self._last_ns = ts
+        if type(event) is Quote and event.symbol not in self._quoted:
+            self._quoted.add(event.symbol)
         working = self._by_symbol.get(event.symbol)
         if not working:
             return
@@ -220,15 +226,29 @@ class PaperBroker:
         self._ioc_done(w, q.ts_ns)
 
     def _on_trade(self, w: _Working, t: Trade) -> None:
+        if t.ts_ns < w.active_ns or self._expired(w, t.ts_ns):
+            return
         o = w.order
-        if t.ts_ns < w.active_ns or o.limit_price is None or self._expired(w, t.ts_ns):
-            return
         price = to_decimal(t.price)
-        if not self._triggered(w, price):
-            return
+        quoted = t.symbol in self._quoted
+        if not quoted and not self._triggered(w, price):
+            return self._ioc_done(w, t.ts_ns)
+        if o.limit_price is None:
+            # With quotes, marketable orders take the quote; a trades-only feed fills at the print.
+            if not quoted and (o.stop_price is None or w.is_triggered):
+                self._fill(
+                    w, self._slipped(price, o.side is Side.BUY), self._cap(w, t.size), t.ts_ns
+                )
+                self._ioc_done(w, t.ts_ns)
+            return None
+        if o.stop_price is not None and not w.is_triggered:
+            return None
         through = price <= o.limit_price if o.side is Side.BUY else price >= o.limit_price
         if through:
             self._fill(w, o.limit_price, self._cap(w, t.size), t.ts_ns)
+        if not quoted:
+            self._ioc_done(w, t.ts_ns)
+        return None
 
     def _on_bar(self, w: _Working, b: Bar) -> None:
         # A bar is a whole interval: an order placed before it opened trades within it.
