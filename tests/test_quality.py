@@ -14,10 +14,13 @@ def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
 
 
+PATHS = [p for p in ("tpm", "tests", "benchmarks") if (ROOT / p).is_dir()]
+
+
 def test_ruff_finds_nothing() -> None:
-    r = _run(str(BIN / "ruff"), "check", "tpm", "tests", "benchmarks")
+    r = _run(str(BIN / "ruff"), "check", *PATHS)
     assert r.returncode == 0, r.stdout
-    r = _run(str(BIN / "ruff"), "format", "--check", "tpm", "tests", "benchmarks")
+    r = _run(str(BIN / "ruff"), "format", "--check", *PATHS)
     assert r.returncode == 0, r.stdout
 
 

@@ -68,9 +68,8 @@ async def test_a_replay_trades_at_the_next_bar_open_and_repeats_exactly(tmp_path
 
 
 async def test_start_trade_stop_leaves_nothing_running_and_a_restart_rebuilds(
-    tmp_path: Path,
+    db_url: str,
 ) -> None:
-    db = tmp_path / "e.db"
 
     def engine() -> Engine:
         feed = SimulatedMarket(
@@ -83,7 +82,7 @@ async def test_start_trade_stop_leaves_nothing_running_and_a_restart_rebuilds(
         return Engine(
             feed,
             broker,
-            SqlStore(f"sqlite+aiosqlite:///{db}"),
+            SqlStore(db_url),
             EngineSettings(market_clock=True),
             [strat],
         )

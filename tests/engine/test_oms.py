@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -48,8 +47,9 @@ CASH = D(100_000)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    s = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+async def store(db_url: str) -> AsyncIterator[SqlStore]:
+    """The OMS's durability rules hold on both backends: SQLite and, in CI, MariaDB."""
+    s = SqlStore(db_url)
     await s.open()
     try:
         yield s
@@ -308,6 +308,27 @@ async def test_cancel_of_an_open_order(store: SqlStore) -> None:
     assert rig.oms.open_orders() == []
     assert await rig.oms.cancel(order.client_order_id) is False
     assert await rig.oms.cancel(ClientOrderId("unknown")) is False
+
+
+async def test_replace_passes_risk_then_changes_the_working_order(store: SqlStore) -> None:
+    rig = Rig(store)
+    order = await rig.submit(10, type=OrderType.LIMIT, limit_price=D("90.00"))
+    await rig.pump()
+    coid = order.client_order_id
+    assert await rig.oms.replace(coid, qty=D(20), limit_price=D("91.50")) is None
+    await rig.pump()
+    moved = rig.oms.orders[coid]
+    assert (moved.qty, moved.limit_price, moved.status) == (D(20), D("91.50"), OrderStatus.ACCEPTED)
+    assert (await rig.stored(coid)).qty == D(20)
+    # New terms that break a limit are refused before the broker sees them.
+    refusal = await rig.oms.replace(coid, qty=D(5000))
+    assert refusal is not None and "risk.max_order_qty" in refusal
+    await rig.pump()
+    assert rig.oms.orders[coid].qty == D(20)
+    assert await rig.oms.replace(coid, limit_price=D("91.555")) is not None  # off the tick
+    await rig.oms.cancel(coid)
+    await rig.pump()
+    assert await rig.oms.replace(coid, qty=D(1)) == f"order {coid[:8]} is not working"
 
 
 async def test_cancel_all_cancels_only_open_orders(store: SqlStore) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -44,8 +43,9 @@ CASH = D(100_000)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    s = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+async def store(db_url: str) -> AsyncIterator[SqlStore]:
+    """The OMS's durability rules hold on both backends: SQLite and, in CI, MariaDB."""
+    s = SqlStore(db_url)
     await s.open()
     try:
         yield s

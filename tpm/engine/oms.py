@@ -12,8 +12,10 @@ The rules that keep money safe:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from tpm.domain import (
     ClientOrderId,
@@ -165,6 +167,43 @@ class OrderManager:
             log.error("cancel of %s failed: %s", client_order_id[:8], exc)
             return False
         return True
+
+    async def replace(
+        self,
+        client_order_id: ClientOrderId,
+        qty: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> str | None:
+        """Send new terms for a working order, after the same risk checks as a new order.
+
+        Returns None when sent (the change arrives as a broker message), else why not.
+        """
+        order = self.orders.get(client_order_id)
+        if order is None or not order.is_open:
+            return f"order {client_order_id[:8]} is not working"
+        try:
+            candidate = dataclasses.replace(
+                order,
+                qty=order.qty if qty is None else qty,
+                limit_price=order.limit_price if limit_price is None else limit_price,
+                stop_price=order.stop_price if stop_price is None else stop_price,
+            )
+        except ValueError as exc:
+            return str(exc)
+        rejection = self._risk.check(candidate)
+        if rejection is not None:
+            self._notify(Severity.WARNING, "Change refused", rejection.message, "rejection")
+            return rejection.message
+        try:
+            await asyncio.wait_for(
+                self._broker.replace(client_order_id, qty, limit_price, stop_price),
+                self._submit_timeout_s,
+            )
+        except (TimeoutError, BrokerError) as exc:
+            return f"the broker refused the change: {exc}"
+        log.info("order %s: change sent (%s)", client_order_id[:8], _describe(candidate))
+        return None
 
     async def cancel_all(self, symbol: str | None = None) -> int:
         orders = self.open_orders(symbol)
