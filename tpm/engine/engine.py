@@ -20,7 +20,6 @@ from typing import Any
 from tpm.domain import (
     Bar,
     FeedState,
-    FeedStatus,
     Notification,
     Quote,
     Severity,
@@ -33,6 +32,7 @@ from tpm.domain import (
 from tpm.domain.snapshot import FeedView
 from tpm.engine.bus import Bus
 from tpm.engine.clock import Clock, LiveClock, ManualClock
+from tpm.engine.feed_link import FeedLink
 from tpm.engine.market import MarketData
 from tpm.engine.oms import OrderManager
 from tpm.engine.portfolio import Portfolio
@@ -40,7 +40,6 @@ from tpm.engine.protocols import Broker, MarketConsumer, MarketFeed, Store
 from tpm.engine.risk import RiskEngine, RiskLimits
 from tpm.engine.runner import StrategyRunner
 from tpm.engine.snapshot import SPARK_BARS, SnapshotPublisher
-from tpm.errors import FeedDisconnected
 from tpm.strategies.base import Strategy
 
 __all__ = ["Engine", "EngineSettings"]
@@ -101,8 +100,16 @@ class Engine:
         self.runner = StrategyRunner(
             self.bus, self.oms, self.portfolio, self.market, strategies, can_trade=self.can_trade
         )
-        self.feed_state = FeedState.STOPPED
-        self._feed_detail = ""
+        self.link = FeedLink(
+            feed,
+            self.market,
+            self.bus,
+            self.clock,
+            self.runner,
+            stale_after_s=s.stale_after_s,
+            settle_broker=self._settle_broker,
+            note=self._note,
+        )
         self.publisher = SnapshotPublisher(
             self.bus,
             self.market,
@@ -150,6 +157,13 @@ class Engine:
             self._last_quote_saved[q.symbol] = q.ts_ns
             self.store.write_quote(q)
 
+    @property
+    def feed_state(self) -> FeedState:
+        return self.link.state
+
+    def feed_view(self, now_ns: int) -> FeedView:
+        return self.link.view(now_ns)
+
     def can_trade(self) -> bool:
         return self.feed_state is FeedState.LIVE and not self.risk.is_stopping
 
@@ -182,11 +196,11 @@ class Engine:
         reconciled = await self.oms.reconcile()
         if reconciled:
             log.info("reconciled %d open orders with the %s broker", reconciled, self.broker.name)
-        await self._connect_feed()
+        await self.link.connect()
         await self._warm_up()
         await self._seed_publisher()
         self.started_ns = self.clock.now_ns()
-        self._spawn(self._pump_feed(), "feed-pump")
+        self._spawn(self.link.pump(), "feed-pump")
         self._spawn(self.runner.run(), "runner")
         self._spawn(self._timers(), "timers")
         self._spawn(self.publisher.run(), "snapshots")
@@ -213,12 +227,6 @@ class Engine:
                     name,
                     reason or "no reason given",
                 )
-
-    async def _connect_feed(self) -> None:
-        self._set_feed_state(FeedState.CONNECTING)
-        await self.feed.connect()
-        await self.feed.subscribe([i.symbol for i in self.feed.instruments()])
-        self._set_feed_state(FeedState.LIVE, "connected")
 
     async def _warm_up(self) -> None:
         history: dict[str, Sequence[Bar]] = {}
@@ -262,12 +270,6 @@ class Engine:
             if sym not in before:
                 await self._seed_symbol(sym)
 
-    def feed_view(self, now_ns: int) -> FeedView:
-        last = self.market.last_message_ns
-        dropped = sum(v for k, v in self.market.dropped.items() if ":" not in k)
-        age = max(0.0, (now_ns - last) / _NS) if last else None
-        return FeedView(self.feed.name, self.feed_state, age, dropped, self._feed_detail)
-
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(coro, name=name)
         task.add_done_callback(self._task_done)
@@ -303,7 +305,7 @@ class Engine:
         await self.broker.close()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        self._set_feed_state(FeedState.STOPPED, "engine stopped")
+        self.link.set_state(FeedState.STOPPED, "engine stopped")
         if self.is_started:
             self.store.write_equity(self.portfolio.snapshot(self.clock.now_ns()))
             with contextlib.suppress(Exception):
@@ -319,43 +321,6 @@ class Engine:
                     await self.oms.changed.wait()
 
     # -- tasks ---------------------------------------------------------------------------------
-
-    async def _pump_feed(self) -> None:
-        delay = 0.5
-        consume = self._consume_replayed if isinstance(self.clock, ManualClock) else self._consume
-        while True:
-            try:
-                async for batch in self.feed.stream():
-                    await consume(batch)
-                    if self.feed_state is not FeedState.LIVE:
-                        self._set_feed_state(FeedState.LIVE, "data flowing again")
-                    delay = 0.5
-                log.info("feed %s finished", self.feed.name)
-                return
-            except (FeedDisconnected, OSError) as exc:
-                self._set_feed_state(FeedState.RECONNECTING, str(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-                try:
-                    await self._connect_feed()
-                except (FeedDisconnected, OSError) as again:
-                    log.warning("feed %s reconnect failed: %s", self.feed.name, again)
-
-    async def _consume(self, batch: Sequence[Quote | Trade | Bar]) -> None:
-        self.market.on_events(batch)
-
-    async def _consume_replayed(self, batch: Sequence[Quote | Trade | Bar]) -> None:
-        """Replayed data: the clock follows each message, and the strategies' orders go out
-        before the next message, so a replay decides the same way however fast it runs."""
-        clock = self.clock
-        assert isinstance(clock, ManualClock)
-        for ev in batch:
-            clock.advance_to(ev.end_ns if isinstance(ev, Bar) else ev.ts_ns)
-            self.market.on_events((ev,))
-            await self._settle_broker()
-            if self.runner.has_pending:
-                await self.runner.drain()
-                await self._settle_broker()
 
     async def _settle_broker(self) -> None:
         """Wait until every message the broker has emitted so far is booked (a broker that
@@ -382,23 +347,13 @@ class Engine:
             now = self.clock.now_ns()
             if not s.market_clock:
                 self.market.close_due(now - _NS // 4)
-            self._check_staleness(now)
+            self.link.check_staleness(now)
             if now >= next_equity:
                 next_equity = now + int(s.equity_interval_s * _NS)
                 await self._record_equity(now)
             if self.oms.unconfirmed and now >= next_reconcile:
                 next_reconcile = now + 2 * _NS
                 await self.oms.reconcile_unconfirmed()
-
-    def _check_staleness(self, now: int) -> None:
-        last = self.market.last_message_ns
-        quiet_ns = now - last
-        if (
-            self.feed_state is FeedState.LIVE
-            and last
-            and quiet_ns > self.settings.stale_after_s * _NS
-        ):
-            self._set_feed_state(FeedState.STALE, f"no data for {quiet_ns / _NS:.0f}s")
 
     async def _record_equity(self, now: int) -> None:
         snap = self.portfolio.snapshot(now)
@@ -415,20 +370,6 @@ class Engine:
         self.bus.publish(snap)
 
     # -- status --------------------------------------------------------------------------------
-
-    def _set_feed_state(self, state: FeedState, detail: str = "") -> None:
-        if state is self.feed_state:
-            return
-        previous, self.feed_state = self.feed_state, state
-        self._feed_detail = detail
-        self.bus.publish(FeedStatus(self.feed.name, state, self.market.last_message_ns, detail))
-        if state in (FeedState.STALE, FeedState.RECONNECTING):
-            log.warning("feed %s is %s: %s", self.feed.name, state, detail)
-            self._note(Severity.WARNING, f"Feed {state}", f"{self.feed.name}: {detail}")
-        elif state is FeedState.LIVE:
-            log.info("feed %s live (%s)", self.feed.name, detail)
-            if previous in (FeedState.STALE, FeedState.RECONNECTING):
-                self._note(Severity.INFO, "Feed live", f"{self.feed.name}: {detail}")
 
     def _note(self, severity: Severity, title: str, message: str) -> None:
         note = Notification(self.clock.now_ns(), severity, title, message, "engine")
