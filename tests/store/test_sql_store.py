@@ -27,7 +27,8 @@ from tpm.domain import (
     TimeInForce,
     dt_to_ns,
 )
-from tpm.store.sql_store import AUDIT_GENESIS, SqlStore, audit_hash
+from tpm.store.audit import AUDIT_GENESIS, audit_hash
+from tpm.store.sql_store import SqlStore
 from tpm.store.tables import AUDIT, BARS
 
 T0 = 1_700_000_000_123_456_000

@@ -8,8 +8,6 @@ loses one). Market data and equity go through the write-behind buffer.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import time
 from collections import defaultdict
@@ -37,10 +35,10 @@ from tpm.domain import (
 )
 from tpm.errors import StoreUnavailable
 from tpm.store import mapping
+from tpm.store.audit import append_audit
 from tpm.store.db import Engines, open_engines, redact, retrying
 from tpm.store.migrate import upgrade
 from tpm.store.tables import (
-    AUDIT,
     BARS,
     ENGINE_STATE,
     EQUITY,
@@ -54,29 +52,10 @@ from tpm.store.tables import (
 )
 from tpm.store.writer import WriteBehind
 
-__all__ = ["AUDIT_GENESIS", "SqlStore", "audit_hash"]
+__all__ = ["SqlStore"]
 
 log = logging.getLogger("tpm.store")
 T = TypeVar("T")
-AUDIT_GENESIS = "0" * 64
-
-
-def audit_hash(
-    prev_hash: str, ts: datetime, *, actor: str, action: str, detail: str, origin: str
-) -> str:
-    """The chain link: SHA-256 over the previous hash and this row's content."""
-    body = json.dumps(
-        [
-            prev_hash,
-            ts.astimezone(UTC).isoformat(timespec="microseconds"),
-            actor,
-            action,
-            detail,
-            origin,
-        ],
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 class SqlStore:
@@ -418,30 +397,10 @@ class SqlStore:
         await self._write("saving news", fn)
 
     async def audit(self, actor: str, action: str, detail: str, origin: str = "local") -> None:
-        t = AUDIT
-        head = ENGINE_STATE
-
         async def fn(conn: AsyncConnection) -> None:
-            # Locking the head row serialises appends from several processes on MySQL;
-            # SQLite's BEGIN IMMEDIATE already has.
-            q = select(head.c.value).where(head.c.key == "audit.head").with_for_update()
-            row = (await conn.execute(q)).first()
-            prev = AUDIT_GENESIS if row is None else str(row[0])
-            ts = datetime.now(UTC)
-            digest = audit_hash(prev, ts, actor=actor, action=action, detail=detail, origin=origin)
-            await conn.execute(
-                t.insert().values(
-                    ts=ts,
-                    actor=actor,
-                    action=action,
-                    detail=detail,
-                    origin=origin,
-                    prev_hash=prev,
-                    hash=digest,
-                )
+            await append_audit(
+                conn, self.dialect, actor=actor, action=action, detail=detail, origin=origin
             )
-            state = {"key": "audit.head", "value": digest, "updated_ts": ts}
-            await conn.execute(mapping.upsert(self.dialect, head, [state]))
 
         await self._write(f"audit {action}", fn)
 
