@@ -158,7 +158,7 @@ class RiskConfig(_Section):
 
 class DemoStrategyConfig(_Section):
     enabled: bool = True
-    """Run the built-in moving-average trend strategy."""
+    """Run the built-in moving-average trend strategy (long above, short below)."""
     symbols: Annotated[tuple[str, ...], _Lax] = ()
     """Symbols it trades; empty: the first eight of the feed."""
     timeframe: TimeframeName = "1m"
@@ -169,6 +169,8 @@ class DemoStrategyConfig(_Section):
     """Slow moving-average length, in bars."""
     percent_equity: float = Field(5.0, gt=0, le=100)
     """Size of each position as a percent of equity."""
+    short: bool = True
+    """Go short while the fast average is below the slow one (false: stay flat)."""
 
     @model_validator(mode="after")
     def _fast_below_slow(self) -> DemoStrategyConfig:

@@ -79,6 +79,7 @@ def _strategies(config: Config, feed: MarketFeed) -> list[Strategy]:
             fast=d.fast,
             slow=d.slow,
             percent_equity=d.percent_equity,
+            allow_short=d.short,
         )
     ]
 

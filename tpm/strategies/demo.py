@@ -1,4 +1,5 @@
-"""The built-in demo: long while the fast moving average is above the slow one, flat otherwise."""
+"""The built-in demo: long while the fast moving average is above the slow one; below it,
+short (or flat when shorting is off). Always having a view makes a fresh install trade at once."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class MovingAverageTrend:
         fast: int = 10,
         slow: int = 30,
         percent_equity: float = 5.0,
+        allow_short: bool = True,
         name: str = "demo-ma-trend",
     ) -> None:
         if fast >= slow:
@@ -33,6 +35,7 @@ class MovingAverageTrend:
         self.timeframe = timeframe
         self.fast_n, self.slow_n = fast, slow
         self._fraction = to_decimal(percent_equity) / 100
+        self.allow_short = allow_short
         self._fast = {s: StreamingSMA(fast) for s in self.symbols}
         self._slow = {s: StreamingSMA(slow) for s in self.symbols}
         self._is_long: dict[str, bool | None] = dict.fromkeys(self.symbols)
@@ -52,9 +55,10 @@ class MovingAverageTrend:
                 self._size(symbol, ctx),
                 f"SMA{self.fast_n} {fast:.2f} above SMA{self.slow_n} {slow:.2f}",
             )
-        return TargetPosition(
-            symbol, Decimal(0), f"SMA{self.fast_n} {fast:.2f} below SMA{self.slow_n} {slow:.2f}"
-        )
+        why = f"SMA{self.fast_n} {fast:.2f} below SMA{self.slow_n} {slow:.2f}"
+        if self.allow_short:
+            return TargetPosition(symbol, -self._size(symbol, ctx), why)
+        return TargetPosition(symbol, Decimal(0), why)
 
     def on_bar(self, bar: Bar, ctx: StrategyContext) -> Sequence[TargetPosition]:
         s = bar.symbol
