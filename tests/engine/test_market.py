@@ -166,3 +166,24 @@ def test_feed_bars_roll_up_into_larger_bars() -> None:
     ]
     ones = [b for b in seen if isinstance(b, Bar) and b.timeframe is Timeframe.M1]
     assert len(ones) == 10
+
+
+def test_a_forming_larger_bar_includes_the_minute_still_open() -> None:
+    m, _ = _market(timeframes=[Timeframe.M1, Timeframe.M5])
+    m.on_trade(Trade("BTC", T0 + 10 * S, 50.0, 1))
+    m.on_trade(Trade("BTC", T0 + 70 * S, 53.0, 2))  # closes the first minute, opens the second
+    m.on_trade(Trade("BTC", T0 + 80 * S, 49.0, 4))
+    five = m.forming_bar("BTC", Timeframe.M5)
+    assert five is not None and not five.is_closed
+    assert (five.start_ns, five.open, five.high, five.low, five.close, five.volume) == (
+        T0,
+        50.0,
+        53.0,
+        49.0,
+        49.0,
+        7,
+    )
+    fresh, _ = _market(timeframes=[Timeframe.M1, Timeframe.H1])
+    fresh.on_trade(Trade("BTC", T0 + 5 * S, 10.0, 1))
+    hour = fresh.forming_bar("BTC", Timeframe.H1)
+    assert hour is not None and (hour.start_ns, hour.close) == (T0 - T0 % (3600 * S), 10.0)

@@ -40,7 +40,13 @@ def build_feed(config: Config, *, realtime: bool = True) -> MarketFeed:
     f = config.feed
     if f.kind == "sim":
         from tpm.adapters.feeds.sim import SimulatedMarket
+        from tpm.adapters.feeds.sim_universe import UNIVERSE
 
+        if f.sim.symbols > len(UNIVERSE):
+            raise ConfigError(
+                f"config.toml: feed.sim.symbols: the simulated market has {len(UNIVERSE)} "
+                f"symbols, got {f.sim.symbols}"
+            )
         return SimulatedMarket(
             seed=f.sim.seed,
             symbols=f.sim.symbols,

@@ -55,13 +55,32 @@ class Bus:
     def __init__(self) -> None:
         self._handlers: dict[type, list[Handler]] = defaultdict(list)
         self._streams: list[Subscription] = []
+        # Per event type, its own handlers then the catch-all ones, rebuilt on (un)subscribe so
+        # that publishing costs one lookup.
+        self._routes: dict[type, tuple[Handler, ...]] = {}
+        self._catch_all: tuple[Handler, ...] = ()
         self.handler_errors = 0
+
+    def _reroute(self) -> None:
+        self._catch_all = tuple(self._handlers.get(object, ()))
+        self._routes = {
+            kind: tuple(handlers) + self._catch_all
+            for kind, handlers in self._handlers.items()
+            if kind is not object
+        }
 
     def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
         """Call `handler` for every published event of exactly type `kind`; returns an undo."""
         handlers = self._handlers[kind]
         handlers.append(handler)
-        return lambda: handlers.remove(handler) if handler in handlers else None
+        self._reroute()
+
+        def undo() -> None:
+            if handler in handlers:
+                handlers.remove(handler)
+                self._reroute()
+
+        return undo
 
     def stream(self, *kinds: type, maxsize: int = 10_000) -> Subscription:
         """A queue receiving every event of the given types (all types when none are given)."""
@@ -71,6 +90,7 @@ class Bus:
             self._handlers[kind].append(sub.put)
         if not kinds:
             self._handlers[object].append(sub.put)
+        self._reroute()
         return sub
 
     def unsubscribe_stream(self, sub: Subscription) -> None:
@@ -80,17 +100,12 @@ class Bus:
             handlers = self._handlers.get(kind, [])
             if sub.put in handlers:
                 handlers.remove(sub.put)
+        self._reroute()
 
     def publish(self, event: object) -> None:
-        handlers = self._handlers.get(type(event))
-        if handlers:
-            for handler in handlers:
-                try:
-                    handler(event)
-                except Exception:
-                    self.handler_errors += 1
-                    log.exception("event handler %r failed on %s", handler, type(event).__name__)
-        catch_all = self._handlers.get(object)
-        if catch_all:
-            for handler in catch_all:
+        for handler in self._routes.get(type(event), self._catch_all):
+            try:
                 handler(event)
+            except Exception:
+                self.handler_errors += 1
+                log.exception("event handler %r failed on %s", handler, type(event).__name__)

@@ -290,6 +290,9 @@ class Engine:
         self._stopped.set()
         self.risk.is_stopping = True
         self.runner.is_running = False
+        # Orders already on their way must reach the broker before they can be cancelled,
+        # and fills already sent back must be booked before cancels would race them.
+        await self._quiesce(timeout_s=self.oms.submit_timeout_s)
         open_orders = self.oms.open_orders()
         if open_orders and self.settings.shutdown_orders == "cancel":
             n = await self.oms.cancel_all()
@@ -312,6 +315,14 @@ class Engine:
                 await self.store.audit("engine", "engine.stop", "clean stop")
         await self.store.close()
         log.info("engine stopped")
+
+    async def _quiesce(self, timeout_s: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                while self.oms.sending:
+                    self.oms.changed.clear()
+                    await self.oms.changed.wait()
+                await self._settle_broker()
 
     async def _wait_for_no_open_orders(self, timeout_s: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -348,6 +359,7 @@ class Engine:
             if not s.market_clock:
                 self.market.close_due(now - _NS // 4)
             self.link.check_staleness(now)
+            self.runner.retry_deferred()
             if now >= next_equity:
                 next_equity = now + int(s.equity_interval_s * _NS)
                 await self._record_equity(now)

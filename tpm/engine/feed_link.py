@@ -69,6 +69,9 @@ class FeedLink:
                     if self.state is not FeedState.LIVE:
                         self.set_state(FeedState.LIVE, "data flowing again")
                     delay = 0.5
+                    # A feed that is never idle must not starve the runner, the broker's
+                    # messages and the store's writer: give them a turn after every batch.
+                    await asyncio.sleep(0)
                 log.info("feed %s finished", self.feed.name)
                 return
             except (FeedDisconnected, OSError) as exc:
@@ -92,6 +95,8 @@ class FeedLink:
             clock.advance_to(ev.end_ns if isinstance(ev, Bar) else ev.ts_ns)
             self._market.on_events((ev,))
             await self._settle_broker()
+            if self._runner.deferred:
+                self._runner.retry_deferred()
             if self._runner.has_pending:
                 await self._runner.drain()
                 await self._settle_broker()

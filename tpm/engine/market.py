@@ -87,6 +87,10 @@ class MarketData:
         self._publish = bus.publish
         self.symbols: dict[str, SymbolState] = {i.symbol: SymbolState(i) for i in instruments}
         self._timeframes = tuple(sorted(set(timeframes), key=lambda t: t.seconds))
+        if not self._timeframes:
+            raise ValueError("at least one bar timeframe is needed")
+        self._base = self._timeframes[0]
+        self._larger = self._timeframes[1:]
         self._max_jump = max_jump_pct / 100.0
         self._max_future_ns = max_future_ns
         self._now_ns = now_ns
@@ -107,10 +111,23 @@ class MarketData:
     def forming_bar(self, symbol: str, timeframe: Timeframe) -> Bar | None:
         """The bar still forming (is_closed=False), for display only: strategies never see it."""
         s = self.symbols.get(symbol)
-        f = None if s is None else s.forming.get(timeframe)
-        if f is None:
+        if s is None:
             return None
-        return Bar(symbol, timeframe, f.start_ns, f.open, f.high, f.low, f.close, f.volume, False)
+        f = s.forming.get(timeframe)
+        base = s.forming.get(self._base) if timeframe is not self._base else None
+        if base is not None and f is not None and not f.start_ns <= base.start_ns < f.end_ns:
+            base = None
+        if f is None and base is None:
+            return None
+        if f is None:
+            assert base is not None
+            start, _ = self._bucket(s, timeframe, base.start_ns)
+            o, h, lo, c, v = base.open, base.high, base.low, base.close, base.volume
+        else:
+            start, o, h, lo, c, v = f.start_ns, f.open, f.high, f.low, f.close, f.volume
+            if base is not None:  # the larger bar so far includes the smallest one still open
+                h, lo, c, v = max(h, base.high), min(lo, base.low), base.close, v + base.volume
+        return Bar(symbol, timeframe, start, o, h, lo, c, v, False)
 
     def add_instruments(self, instruments: Iterable[Instrument]) -> None:
         for i in instruments:
@@ -218,8 +235,11 @@ class MarketData:
         """Close every forming bar whose period has ended; returns how many closed."""
         n = 0
         for s in self.symbols.values():
-            for tf, f in list(s.forming.items()):
-                if f.end_ns <= now_ns:
+            if not s.forming:
+                continue
+            for tf in self._timeframes:  # smallest first: it rolls into the larger ones
+                f = s.forming.get(tf)
+                if f is not None and f.end_ns <= now_ns:
                     self._close(s, tf)
                     n += 1
         return n
@@ -284,8 +304,8 @@ class MarketData:
         return start, start + tf.ns
 
     def _aggregate(self, s: SymbolState, ts_ns: int, price: float, size: float) -> None:
-        for tf in self._timeframes:
-            self._roll(s, tf, ts_ns, price, price, price, price, size)
+        # Ticks build only the smallest bar; larger bars are rolled up from it as it closes.
+        self._roll(s, self._base, ts_ns, price, price, price, price, size)
 
     def _roll(
         self,
@@ -325,3 +345,9 @@ class MarketData:
         self._publish(
             Bar(s.instrument.symbol, tf, f.start_ns, f.open, f.high, f.low, f.close, f.volume)
         )
+        if tf is self._base:
+            for big in self._larger:
+                self._roll(s, big, f.start_ns, f.open, f.high, f.low, f.close, f.volume)
+                g = s.forming.get(big)
+                if g is not None and f.end_ns >= g.end_ns:
+                    self._close(s, big)

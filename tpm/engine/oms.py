@@ -66,11 +66,13 @@ class OrderManager:
         self._risk = risk
         self._portfolio = portfolio
         self._now_ns = now_ns
-        self._submit_timeout_s = submit_timeout_s
+        self.submit_timeout_s = submit_timeout_s
         self.orders: dict[ClientOrderId, Order] = {}
         self._exec_ids: set[str] = set()
         self.unconfirmed: set[ClientOrderId] = set()
         self.duplicate_fills = 0
+        self.sending: set[ClientOrderId] = set()
+        """Orders handed to the broker whose submit call has not returned yet."""
         self.changed = asyncio.Event()
         """Set whenever an order changes; waiters clear it before they wait."""
 
@@ -141,19 +143,29 @@ class OrderManager:
         await self._store.save_order(order)
         self.orders[order.client_order_id] = order
         self._published(order)
+        if self._risk.is_stopping:  # stopping began while the order was being stored
+            await self._apply(
+                order.client_order_id,
+                OrderRejected(self._now_ns(), "the engine is stopping; no new orders are sent"),
+            )
+            return self.orders[order.client_order_id]
         log.info("order %s: %s", order.client_order_id[:8], _describe(order))
+        self.sending.add(order.client_order_id)
         try:
-            await asyncio.wait_for(self._broker.submit(order), self._submit_timeout_s)
+            await asyncio.wait_for(self._broker.submit(order), self.submit_timeout_s)
         except (TimeoutError, SubmissionTimeout):
             self.unconfirmed.add(order.client_order_id)
             log.error(
                 "order %s: no answer from the broker in %.1fs; it will not be resent "
                 "until the broker reports it",
                 order.client_order_id[:8],
-                self._submit_timeout_s,
+                self.submit_timeout_s,
             )
         except BrokerError as exc:
             await self._apply(order.client_order_id, OrderRejected(self._now_ns(), str(exc)))
+        finally:
+            self.sending.discard(order.client_order_id)
+            self.changed.set()
         return self.orders[order.client_order_id]
 
     async def cancel(self, client_order_id: ClientOrderId) -> bool:
@@ -162,9 +174,10 @@ class OrderManager:
         if order is None or not order.is_open:
             return False
         try:
-            await asyncio.wait_for(self._broker.cancel(client_order_id), self._submit_timeout_s)
+            await asyncio.wait_for(self._broker.cancel(client_order_id), self.submit_timeout_s)
         except (TimeoutError, BrokerError) as exc:
-            log.error("cancel of %s failed: %s", client_order_id[:8], exc)
+            # Usually a race with a fill already on its way: not an error of ours.
+            log.warning("cancel of %s not done: %s", client_order_id[:8], exc)
             return False
         return True
 
@@ -198,7 +211,7 @@ class OrderManager:
         try:
             await asyncio.wait_for(
                 self._broker.replace(client_order_id, qty, limit_price, stop_price),
-                self._submit_timeout_s,
+                self.submit_timeout_s,
             )
         except (TimeoutError, BrokerError) as exc:
             return f"the broker refused the change: {exc}"
@@ -298,7 +311,7 @@ class OrderManager:
         for order in targets:
             try:
                 report = await asyncio.wait_for(
-                    self._broker.order_report(order.client_order_id), self._submit_timeout_s
+                    self._broker.order_report(order.client_order_id), self.submit_timeout_s
                 )
             except (TimeoutError, BrokerError) as exc:
                 log.warning("cannot reconcile order %s yet: %s", order.client_order_id[:8], exc)

@@ -62,6 +62,8 @@ class StrategyRunner:
         self._oms = oms
         self._portfolio = portfolio
         self.ctx = EngineContext(portfolio, market)
+        self._market = market
+        self.deferred: dict[tuple[str, str], tuple[Strategy, TargetPosition]] = {}
         self.strategies: list[Strategy] = list(strategies)
         self._can_trade = can_trade
         self._intents: asyncio.Queue[tuple[Strategy, TargetPosition]] = asyncio.Queue()
@@ -111,18 +113,39 @@ class StrategyRunner:
             self.targets_seen += 1
             if not self.is_running:
                 continue
-            if not self._can_trade():
-                log.warning(
-                    "%s: target %s %s skipped: market data is not live",
-                    st.name,
-                    target.symbol,
-                    target.qty,
-                )
+            if not self._ready(st, target):
                 continue
             try:
                 await self._pursue(st, target)
             except Exception:
                 log.exception("strategy %s: could not act on target %r", st.name, target)
+
+    def _ready(self, st: Strategy, target: TargetPosition) -> bool:
+        """A target waits (the latest per strategy and symbol) while its market has no live
+        data: a market order needs a fresh price, and the engine refuses one without it."""
+        state = self._market.state(target.symbol)
+        if self._can_trade() and state is not None and state.updated_ns:
+            return True
+        key = (st.name, target.symbol)
+        if key not in self.deferred:
+            log.info(
+                "%s: target %s %s waits for live market data", st.name, target.symbol, target.qty
+            )
+        self.deferred[key] = (st, target)
+        return False
+
+    def retry_deferred(self) -> int:
+        """Queue again the waiting targets whose market now has live data; returns how many."""
+        if not self.deferred or not self._can_trade():
+            return 0
+        ready = [
+            key
+            for key in self.deferred
+            if (state := self._market.state(key[1])) is not None and state.updated_ns
+        ]
+        for key in ready:
+            self._intents.put_nowait(self.deferred.pop(key))
+        return len(ready)
 
     @property
     def has_pending(self) -> bool:
@@ -130,10 +153,11 @@ class StrategyRunner:
 
     async def drain(self) -> None:
         """Act on every queued target now (backtests and tests step the runner this way)."""
+        self.retry_deferred()
         while not self._intents.empty():
             st, target = self._intents.get_nowait()
             self.targets_seen += 1
-            if self.is_running:
+            if self.is_running and self._ready(st, target):
                 await self._pursue(st, target)
 
     def _working(self, st: Strategy, symbol: str) -> Decimal:

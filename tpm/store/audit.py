@@ -54,5 +54,5 @@ async def append_audit(
             hash=digest,
         )
     )
-    await conn.execute(upsert(dialect, head, [{"key": _HEAD, "value": digest, "updated_ts": ts}]))
+    await conn.execute(upsert(dialect, head), [{"key": _HEAD, "value": digest, "updated_ts": ts}])
     return digest

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -100,6 +101,9 @@ def is_transient(exc: BaseException) -> bool:
     """True for errors that a later retry can cure: locks, lost or refused connections."""
     if isinstance(exc, OSError | ConnectionError | TimeoutError):
         return True
+    if isinstance(exc, sqlite3.OperationalError):  # raised by the driver when used directly
+        text = str(exc).lower()
+        return "locked" in text or "busy" in text
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True

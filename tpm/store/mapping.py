@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -45,24 +45,27 @@ __all__ = [
 ]
 
 
-def upsert(dialect: str, table: Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
-    """INSERT that replaces the non-key columns of a row whose primary key already exists."""
+@functools.cache
+def upsert(dialect: str, table: Table) -> Insert:
+    """INSERT replacing the non-key columns of a row whose key exists; run it with the rows as
+    parameters. Built once per table, so SQLAlchemy compiles it once."""
     keys = {c.name for c in table.primary_key.columns}
     cols = [c.name for c in table.columns if c.name not in keys]
     if dialect == "sqlite":
-        s = sqlite.insert(table).values(list(rows))
+        s = sqlite.insert(table)
         return s.on_conflict_do_update(
             index_elements=sorted(keys), set_={c: s.excluded[c] for c in cols}
         )
-    m = mysql.insert(table).values(list(rows))
+    m = mysql.insert(table)
     return m.on_duplicate_key_update({c: m.inserted[c] for c in cols})
 
 
-def insert_ignore(dialect: str, table: Table, row: Mapping[str, Any]) -> Insert:
-    """INSERT that does nothing (rowcount 0) when the primary key already exists."""
+@functools.cache
+def insert_ignore(dialect: str, table: Table) -> Insert:
+    """INSERT that does nothing (rowcount 0) when the key exists; run it with the row."""
     if dialect == "sqlite":
-        return sqlite.insert(table).values(**row).on_conflict_do_nothing()
-    return mysql.insert(table).values(**row).prefix_with("IGNORE")
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return mysql.insert(table).prefix_with("IGNORE")
 
 
 def instrument_to_row(i: Instrument) -> dict[str, Any]:

@@ -173,7 +173,7 @@ class SqlStore:
         rows = [mapping.instrument_to_row(i) for i in instruments]
 
         async def fn(conn: AsyncConnection) -> None:
-            await conn.execute(mapping.upsert(self.dialect, INSTRUMENTS, rows))
+            await conn.execute(mapping.upsert(self.dialect, INSTRUMENTS), rows)
 
         await self._write("saving instruments", fn)
 
@@ -190,7 +190,7 @@ class SqlStore:
         row = mapping.order_to_row(order)
 
         async def fn(conn: AsyncConnection) -> None:
-            await conn.execute(mapping.upsert(self.dialect, ORDERS, [row]))
+            await conn.execute(mapping.upsert(self.dialect, ORDERS), [row])
 
         await self._write(f"saving order {order.client_order_id}", fn)
 
@@ -199,11 +199,11 @@ class SqlStore:
         order_row = None if order is None else mapping.order_to_row(order)
 
         async def fn(conn: AsyncConnection) -> bool:
-            result = await conn.execute(mapping.insert_ignore(self.dialect, FILLS, fill_row))
+            result = await conn.execute(mapping.insert_ignore(self.dialect, FILLS), fill_row)
             if result.rowcount == 0:
                 return False
             if order_row is not None:
-                await conn.execute(mapping.upsert(self.dialect, ORDERS, [order_row]))
+                await conn.execute(mapping.upsert(self.dialect, ORDERS), [order_row])
             return True
 
         return await self._write(f"saving fill {fill.exec_id}", fn)
@@ -372,7 +372,7 @@ class SqlStore:
         row = {"key": key, "value": value, "updated_ts": datetime.now(UTC)}
 
         async def fn(conn: AsyncConnection) -> None:
-            await conn.execute(mapping.upsert(self.dialect, ENGINE_STATE, [row]))
+            await conn.execute(mapping.upsert(self.dialect, ENGINE_STATE), [row])
 
         await self._write(f"saving state {key}", fn)
 
@@ -382,7 +382,7 @@ class SqlStore:
         data = [mapping.fundamentals_to_row(f) for f in rows]
 
         async def fn(conn: AsyncConnection) -> None:
-            await conn.execute(mapping.upsert(self.dialect, FUNDAMENTALS, data))
+            await conn.execute(mapping.upsert(self.dialect, FUNDAMENTALS), data)
 
         await self._write("saving fundamentals", fn)
 
@@ -392,7 +392,7 @@ class SqlStore:
         data = list({n.id: mapping.news_to_row(n) for n in items}.values())
 
         async def fn(conn: AsyncConnection) -> None:
-            await conn.execute(mapping.upsert(self.dialect, NEWS, data))
+            await conn.execute(mapping.upsert(self.dialect, NEWS), data)
 
         await self._write("saving news", fn)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -77,6 +78,10 @@ class WriteBehind:
         self._max_backlog = max_backlog
         self._should_stop = should_stop
         self._is_sqlite = dialect == "sqlite"
+        self._ts_second = -1
+        self._ts_prefix = ""
+        self._ts_last = -1
+        self._ts_last_value: Any = None
         self._wake = asyncio.Event()
         self._pending = 0
         self.stats = WriterStats()
@@ -97,11 +102,22 @@ class WriteBehind:
         return self._pending
 
     def _ts(self, ts_ns: int) -> Any:
-        # Same text layout SQLAlchemy's SQLite DateTime uses, so SQL comparisons stay correct.
-        dt = datetime.fromtimestamp(ts_ns // 1_000_000_000, tz=UTC).replace(
-            tzinfo=None, microsecond=(ts_ns % 1_000_000_000) // 1000
-        )
-        return dt.isoformat(" ", "microseconds") if self._is_sqlite else dt
+        if ts_ns == self._ts_last:  # bars of many symbols share their start
+            return self._ts_last_value
+        self._ts_last = ts_ns
+        self._ts_last_value = value = self._ts_convert(ts_ns)
+        return value
+
+    def _ts_convert(self, ts_ns: int) -> Any:
+        seconds, rest = divmod(ts_ns, 1_000_000_000)
+        if not self._is_sqlite:
+            return _EPOCH + timedelta(seconds=seconds, microseconds=rest // 1000)
+        # The text layout SQLAlchemy's SQLite DateTime uses, so SQL comparisons stay correct;
+        # rows arrive in time order, so the formatted second is nearly always the last one.
+        if seconds != self._ts_second:
+            self._ts_second = seconds
+            self._ts_prefix = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+        return f"{self._ts_prefix}.{rest // 1000:06d}"
 
     def _money(self, value: Decimal) -> Any:
         return str(value) if self._is_sqlite else value
@@ -174,9 +190,13 @@ class WriteBehind:
             return 0
 
         async def write() -> None:
-            async with self._lock, self._engine.begin() as conn:
-                for sink, rows in batches:
-                    await conn.exec_driver_sql(sink.sql, list(rows))
+            async with self._lock:
+                if self._is_sqlite:
+                    await self._write_sqlite(batches)
+                    return
+                async with self._engine.begin() as conn:
+                    for sink, rows in batches:
+                        await conn.exec_driver_sql(sink.sql, list(rows))
 
         try:
             await retrying("write-behind flush", write, attempts=3, should_stop=self._should_stop)
@@ -190,3 +210,27 @@ class WriteBehind:
         self.stats.rows_written += written
         self.stats.flushes += 1
         return written
+
+    async def _write_sqlite(self, batches: list[tuple[_Sink, deque[tuple[Any, ...]]]]) -> None:
+        """One transaction on the writer connection, at synchronous=NORMAL.
+
+        Market data is re-derivable, so its commits skip the fsync; the next order or fill
+        commit (at FULL) makes them durable too. The driver is used directly because the
+        synchronous level can only change outside a transaction.
+        """
+        async with self._engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            db = raw.driver_connection
+            assert db is not None
+            await db.execute("PRAGMA synchronous = NORMAL")
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                try:
+                    for sink, rows in batches:
+                        await db.executemany(sink.sql, rows)
+                    await db.execute("COMMIT")
+                except BaseException:
+                    await db.execute("ROLLBACK")
+                    raise
+            finally:
+                await db.execute("PRAGMA synchronous = FULL")

@@ -190,14 +190,14 @@ class PaperBroker:
 
     def on_market(self, event: Quote | Trade | Bar) -> None:
         """See one market message; fill or expire the working orders of its symbol."""
+        working = self._by_symbol.get(event.symbol)
+        if type(event) is Quote:
+            self._quoted.add(event.symbol)
+        if not working:  # the common case: one lookup per message
+            return
         ts = event.start_ns if isinstance(event, Bar) else event.ts_ns
         if ts > self._last_ns:
             self._last_ns = ts
-        if type(event) is Quote and event.symbol not in self._quoted:
-            self._quoted.add(event.symbol)
-        working = self._by_symbol.get(event.symbol)
-        if not working:
-            return
         for w in list(working):
             if isinstance(event, Quote):
                 self._on_quote(w, event)
