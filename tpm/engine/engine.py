@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -172,6 +173,9 @@ class Engine:
     async def start(self) -> None:
         """Open the store, rebuild and reconcile, connect the feed, warm up, start trading."""
         s = self.settings
+        # The database driver works in a thread; with the default 5 ms GIL switch interval a
+        # busy event loop makes every database round trip wait that long for the lock.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         await self.store.open()
         instruments = list(self.feed.instruments())
         await self.store.save_instruments(instruments)
