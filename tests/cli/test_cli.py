@@ -100,6 +100,13 @@ def test_headless_trades_on_the_sim_market_and_the_store_agrees(tmp_path: Path) 
     assert cash == Decimal(str(folio["initial_cash"]))
     check = tpm(tmp_path, "db", "check")
     assert check.returncode == 0 and check.stdout.startswith("ok"), check.stdout
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "tpm.db")
+    snapshots = con.execute("SELECT COUNT(*), MAX(equity) FROM equity_snapshots").fetchone()
+    assert snapshots[0] >= 1  # at start and at stop, at least
+    audit = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id")]
+    assert audit[0] == "engine.start" and audit[-1] == "engine.stop"
 
 
 def test_import_stores_bars_from_a_real_export(tmp_path: Path, shared_data: Path) -> None:

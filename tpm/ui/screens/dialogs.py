@@ -16,6 +16,7 @@ Confirm, AskText { align: center middle; }
 Confirm > Vertical, AskText > Vertical {
     width: 64; height: auto; border: thick $accent; background: $surface; padding: 1 2;
 }
+Confirm Label, AskText Label { width: 100%; }
 Confirm Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
 Confirm Button { margin-left: 1; }
 """

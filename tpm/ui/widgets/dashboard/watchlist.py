@@ -170,20 +170,20 @@ class Watchlist(ScrollView, can_focus=True):
     # -- rendering -----------------------------------------------------------------------------
 
     def _layout(self, width: int) -> list[tuple[_Column, int]]:
-        """The columns that fit `width`, by priority; Trend stretches from 6 to 24 cells."""
-        chosen: list[_Column] = []
+        """The columns that fit `width`, by priority. Trend asks for 12 cells before the
+        columns after it are placed, settles for 6 when that is all there is, and takes
+        whatever is left over (up to 24)."""
+        chosen: dict[str, int] = {}
         used = 0
         for col in sorted(_COLUMNS, key=lambda c: c.priority):
-            need = (col.width or 6) + 1
-            if used + need <= width:
-                chosen.append(col)
-                used += need
-        spare = max(width - used, 0)
-        out = []
-        for col in _COLUMNS:
-            if col in chosen:
-                out.append((col, col.width or min(24, 6 + spare)))
-        return out
+            for w in (12, 6) if col.width == 0 else (col.width,):
+                if used + w + 1 <= width:
+                    chosen[col.title] = w
+                    used += w + 1
+                    break
+        if "Trend" in chosen:
+            chosen["Trend"] = min(24, chosen["Trend"] + max(width - used, 0))
+        return [(col, chosen[col.title]) for col in _COLUMNS if col.title in chosen]
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
