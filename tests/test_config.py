@@ -24,16 +24,28 @@ def _load(tmp_path: Path, text: str, **env: str) -> Config:
     ("text", "message"),
     [
         (
-            '[risk]\nmax_order_notional = "lots"',
-            'config.toml: risk.max_order_notional: expected a number, got "lots"',
+            '[risk.order_size]\nmax_notional = "lots"',
+            'config.toml: risk.order_size.max_notional: expected a number, got "lots"',
         ),
         (
-            "[risk]\nmax_order_notionl = 5",
-            'config.toml: risk.max_order_notionl: unknown key (did you mean "max_order_notional"?)',
+            "[risk.order_size]\nmax_notionl = 5",
+            'config.toml: risk.order_size.max_notionl: unknown key (did you mean "max_notional"?)',
         ),
         (
-            "[risk]\nmax_order_qty = 0",
-            "config.toml: risk.max_order_qty: must be greater than 0, got 0",
+            "[risk.order_size]\nmax_qty = 0",
+            "config.toml: risk.order_size.max_qty: must be greater than 0, got 0",
+        ),
+        (
+            "[risk.position]\nmax_qty = -5",
+            "config.toml: risk.position.max_qty: must be greater than 0, got -5",
+        ),
+        (
+            '[risk.daily_loss]\naction = "pray"',
+            "config.toml: risk.daily_loss.action: must be one of 'halt' or 'reduce'",
+        ),
+        (
+            "[risk.strategies.s1]\nmax_order_qt = 5",
+            'config.toml: risk.strategies.s1.max_order_qt: unknown key (did you mean "max_order_qty"?)',
         ),
         (
             '[feed]\nkind = "ftp"',
@@ -59,6 +71,50 @@ def test_a_bad_config_names_file_key_and_reason(tmp_path: Path, text: str, messa
         _load(tmp_path, text)
     assert str(err.value).startswith(message)
     assert "\n" not in str(err.value)
+
+
+def test_every_violation_is_listed_one_per_line(tmp_path: Path) -> None:
+    text = (
+        '[risk.order_size]\nmax_qty = -1\nmax_notional = "x"\n[risk.open_orders]\nmax_total = 0\n'
+    )
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    assert str(err.value).splitlines() == [
+        "config.toml: risk.order_size.max_qty: must be greater than 0, got -1",
+        'config.toml: risk.order_size.max_notional: expected a number, got "x"',
+        "config.toml: risk.open_orders.max_total: must be at least 1, got 0",
+    ]
+
+
+def test_strategy_limits_may_only_tighten(tmp_path: Path) -> None:
+    text = (
+        "[risk.order_size]\nmax_qty = 500\n"
+        "[risk.strategies.fast]\nmax_order_qty = 900\nper_second = 2\n"
+        "[risk.strategies.slow]\nmax_open_orders = 1000\nmax_position_qty = 10\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    assert str(err.value).splitlines() == [
+        "config.toml: risk.strategies.fast.max_order_qty: 900 loosens risk.order_size.max_qty "
+        "500; a strategy may only tighten it",
+        "config.toml: risk.strategies.slow.max_open_orders: 1000 loosens "
+        "risk.open_orders.max_total 100; a strategy may only tighten it",
+    ]
+    ok = _load(tmp_path, "[risk.strategies.fast]\nmax_order_qty = 100\n")
+    assert ok.risk.strategies["fast"].max_order_qty == 100
+
+
+def test_a_check_is_off_only_when_it_says_so(tmp_path: Path) -> None:
+    cfg = _load(tmp_path, "[risk.price_collar]\nenabled = false\n[risk.position]\nmax_qty = 7\n")
+    assert cfg.risk.price_collar.enabled is False
+    assert cfg.risk.position.enabled is True and cfg.risk.position.max_notional > 0
+    # Every limit left out of the file keeps a finite default.
+    for name, section in cfg.risk:
+        if name == "strategies":
+            continue
+        for key, value in section:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                assert 0 < value < float("inf"), f"risk.{name}.{key}"
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
@@ -119,5 +175,9 @@ def test_the_example_documents_every_key_with_its_default() -> None:
     text = (ROOT / "config.example.toml").read_text()
     assert text == example_toml(), "config.example.toml is stale: regenerate from example_toml()"
     data = tomllib.loads(text)
-    assert _flatten(data) == _keys(Config)
+    # Tables keyed by a name the user picks (per-strategy limits) are documented as comments.
+    keyed = {"risk.strategies"}
+    assert _flatten(data) == _keys(Config) - keyed
+    for key in keyed:
+        assert f"# [{key}.NAME]" in text
     assert Config.model_validate(data) == Config()

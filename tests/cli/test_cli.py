@@ -55,11 +55,11 @@ def test_help_and_version_start_without_heavy_imports(args: list[str]) -> None:
 
 
 def test_a_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text('[risk]\nmax_order_notional = "lots"\n')
+    (tmp_path / "config.toml").write_text('[risk.order_size]\nmax_notional = "lots"\n')
     r = tpm(tmp_path, "--headless", "--duration", "1")
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        'tpm: config.toml: risk.max_order_notional: expected a number, got "lots"'
+        'tpm: config.toml: risk.order_size.max_notional: expected a number, got "lots"'
     )
 
 

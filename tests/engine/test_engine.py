@@ -12,7 +12,15 @@ import numpy as np
 from tpm.adapters.brokers.paper import PaperBroker
 from tpm.adapters.feeds.replay import ReplayFeed
 from tpm.adapters.feeds.sim import SimulatedMarket
-from tpm.domain import FillBooked, OrderStatus, OrderUpdated, Timeframe, TradingState
+from tpm.domain import (
+    FillBooked,
+    OrderRequest,
+    OrderStatus,
+    OrderUpdated,
+    Side,
+    Timeframe,
+    TradingState,
+)
 from tpm.engine.engine import Engine, EngineSettings
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend
@@ -123,8 +131,15 @@ async def test_a_halt_survives_a_restart_and_blocks_orders(tmp_path: Path) -> No
     engine = _replay_engine(csv, db)
     updates: list[OrderUpdated] = []
     engine.bus.subscribe(OrderUpdated, updates.append)
-    await _run_until_feed_done(engine)
-    assert engine.risk.state is TradingState.HALTED
-    assert updates and all(u.order.status is OrderStatus.REJECTED for u in updates)
-    assert "trading is halted: daily loss limit" in updates[0].order.reason
-    assert engine.portfolio.fill_count == 0
+    await engine.start()
+    pump = next(t for t in engine._tasks if t.get_name() == "feed-pump")
+    await asyncio.wait_for(asyncio.shield(pump), 60)
+    try:
+        assert engine.risk.state is TradingState.HALTED
+        assert updates == []  # strategies stay stopped while halted
+        manual = await engine.oms.submit(OrderRequest("ACME", Side.BUY, Decimal(1)))
+        assert manual.status is OrderStatus.REJECTED
+        assert manual.reason == "trading is halted (daily loss limit)"
+        assert engine.portfolio.fill_count == 0
+    finally:
+        await engine.stop()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tpm.adapters.brokers.paper import PaperBroker
+from tpm.config.risk import RiskConfig, StaleQuoteCheck
 from tpm.domain import (
     Bar,
     FeedState,
@@ -21,7 +22,6 @@ from tpm.domain import (
     Timeframe,
 )
 from tpm.engine.engine import Engine, EngineSettings
-from tpm.engine.risk import RiskLimits
 from tpm.errors import FeedDisconnected
 from tpm.store.sql_store import SqlStore
 
@@ -67,7 +67,9 @@ class ScriptedFeed:
 
 
 def _engine(tmp_path: Path, feed: ScriptedFeed) -> Engine:
-    settings = EngineSettings(stale_after_s=0.5, risk=RiskLimits(stale_quote_s=0.5))
+    settings = EngineSettings(
+        stale_after_s=0.5, risk=RiskConfig(stale_quote=StaleQuoteCheck(max_age_s=0.5))
+    )
     broker = PaperBroker([ACME], latency_ms=0)
     return Engine(feed, broker, SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'f.db'}"), settings)
 
@@ -91,7 +93,10 @@ async def test_a_quiet_feed_turns_stale_refuses_market_orders_and_recovers(tmp_p
         assert engine.feed_view(time.time_ns()).age_s >= 0.5
         order = await engine.oms.submit(OrderRequest("ACME", Side.BUY, Decimal(1)))
         assert order.status is OrderStatus.REJECTED
-        assert "market data for ACME is" in order.reason and "risk.stale_quote_s" in order.reason
+        assert (
+            "market data for ACME is" in order.reason
+            and "risk.stale_quote.max_age_s" in order.reason
+        )
         feed.quote(100.5)
         await _until(lambda: engine.feed_state is FeedState.LIVE)
         fresh = await engine.oms.submit(OrderRequest("ACME", Side.BUY, Decimal(1)))

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tpm.adapters.brokers.paper import PaperBroker
+from tpm.config.risk import OrderSizeLimits, RiskConfig
 from tpm.domain import (
     BrokerFill,
     BrokerMessage,
@@ -35,7 +36,7 @@ from tpm.engine.market import MarketData
 from tpm.engine.oms import OrderManager, OrderRequest
 from tpm.engine.portfolio import Portfolio
 from tpm.engine.protocols import Broker
-from tpm.engine.risk import RiskEngine, RiskLimits
+from tpm.engine.risk import RiskEngine
 from tpm.errors import BrokerError
 from tpm.store.sql_store import SqlStore
 
@@ -114,9 +115,9 @@ class Rig:
         )
         self.probe = ProbeBroker(self.paper, store)
         self.broker: Broker = broker or self.probe
-        limits = RiskLimits(D(1000), D(200_000), 10.0)
-        self.risk = RiskEngine(limits, self.market, self.clock.now_ns)
         self.portfolio = Portfolio(CASH)
+        limits = RiskConfig(order_size=OrderSizeLimits(max_qty=1000, max_notional=200_000))
+        self.risk = RiskEngine(limits, self.market, self.portfolio, self.clock.now_ns)
         self.oms = OrderManager(
             self.bus,
             store,
@@ -208,7 +209,7 @@ async def test_rejected_order_is_stored_published_and_announced(store: SqlStore)
     rig = Rig(store)
     order = await rig.submit(5000)
     assert order.status is OrderStatus.REJECTED
-    assert "risk.max_order_qty" in order.reason
+    assert "risk.order_size.max_qty" in order.reason
     assert rig.probe.submitted == []
     stored = await rig.stored(order.client_order_id)
     assert (stored.status, stored.reason) == (OrderStatus.REJECTED, order.reason)
@@ -322,7 +323,7 @@ async def test_replace_passes_risk_then_changes_the_working_order(store: SqlStor
     assert (await rig.stored(coid)).qty == D(20)
     # New terms that break a limit are refused before the broker sees them.
     refusal = await rig.oms.replace(coid, qty=D(5000))
-    assert refusal is not None and "risk.max_order_qty" in refusal
+    assert refusal is not None and "risk.order_size.max_qty" in refusal
     await rig.pump()
     assert rig.oms.orders[coid].qty == D(20)
     assert await rig.oms.replace(coid, limit_price=D("91.555")) is not None  # off the tick

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tpm.adapters.brokers.paper import PaperBroker
+from tpm.config.risk import RiskConfig
 from tpm.domain import (
     BrokerFill,
     BrokerMessage,
@@ -31,7 +32,7 @@ from tpm.engine.market import MarketData
 from tpm.engine.oms import OrderManager, OrderRequest
 from tpm.engine.portfolio import Portfolio
 from tpm.engine.protocols import Broker
-from tpm.engine.risk import RiskEngine, RiskLimits
+from tpm.engine.risk import RiskEngine
 from tpm.errors import BrokerError
 from tpm.store.sql_store import SqlStore
 
@@ -116,8 +117,8 @@ class Rig:
             )
         )
         self.broker: Broker = broker or self.paper
-        self.risk = RiskEngine(RiskLimits(), self.market, self.clock.now_ns)
         self.portfolio = Portfolio(CASH)
+        self.risk = RiskEngine(RiskConfig(), self.market, self.portfolio, self.clock.now_ns)
         self.oms = OrderManager(
             self.bus,
             store,

@@ -9,7 +9,6 @@ from tpm.config import Config, Paths
 from tpm.domain import Timeframe, to_decimal
 from tpm.engine.engine import Engine, EngineSettings
 from tpm.engine.protocols import MarketFeed
-from tpm.engine.risk import RiskLimits
 from tpm.errors import ConfigError
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend, Strategy
@@ -102,7 +101,6 @@ def build_engine(config: Config, paths: Paths) -> Engine:
         participation=p.participation,
         latency_ms=p.latency_ms,
     )
-    r = config.risk
     settings = EngineSettings(
         initial_cash=to_decimal(p.cash),
         timeframes=tuple(Timeframe(t) for t in config.market.timeframes),
@@ -113,11 +111,7 @@ def build_engine(config: Config, paths: Paths) -> Engine:
         quotes=config.store.quotes,
         quote_sample_s=config.store.quote_sample_s,
         shutdown_orders=config.engine.shutdown_orders,
-        risk=RiskLimits(
-            max_order_qty=to_decimal(r.max_order_qty),
-            max_order_notional=to_decimal(r.max_order_notional),
-            stale_quote_s=r.stale_quote_s,
-        ),
+        risk=config.risk,
         market_clock=config.feed.kind == "replay",
     )
     return Engine(feed, broker, build_store(config, paths), settings, _strategies(config, feed))

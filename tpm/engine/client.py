@@ -61,4 +61,4 @@ class LocalEngineClient:
 
     async def strategies_live(self) -> bool:
         r = self._engine.runner
-        return r.is_running and bool(r.strategies)
+        return r.is_running and r.is_trading and bool(r.strategies)

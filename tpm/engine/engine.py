@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tpm.config.risk import RiskConfig
 from tpm.domain import (
+    ZERO,
     Bar,
     FeedState,
     Notification,
@@ -26,7 +28,6 @@ from tpm.domain import (
     Severity,
     Timeframe,
     Trade,
-    TradingState,
     ns_to_iso,
     to_decimal,
 )
@@ -34,11 +35,12 @@ from tpm.domain.snapshot import FeedView
 from tpm.engine.bus import Bus
 from tpm.engine.clock import Clock, LiveClock, ManualClock
 from tpm.engine.feed_link import FeedLink
+from tpm.engine.kill_switch import KillSwitch
 from tpm.engine.market import MarketData
 from tpm.engine.oms import OrderManager
 from tpm.engine.portfolio import Portfolio
 from tpm.engine.protocols import Broker, MarketConsumer, MarketFeed, Store
-from tpm.engine.risk import RiskEngine, RiskLimits
+from tpm.engine.risk import RiskEngine
 from tpm.engine.runner import StrategyRunner
 from tpm.engine.snapshot import SPARK_BARS, SnapshotPublisher
 from tpm.strategies.base import Strategy
@@ -60,7 +62,7 @@ class EngineSettings:
     quotes: str = "sampled"
     quote_sample_s: float = 1.0
     shutdown_orders: str = "cancel"
-    risk: RiskLimits = field(default_factory=RiskLimits)
+    risk: RiskConfig = field(default_factory=RiskConfig)
     warmup_bars: int = 200
     snapshot_hz: float = 10.0
     watchlist: tuple[str, ...] = ()
@@ -94,12 +96,15 @@ class Engine:
             now_ns=None if s.market_clock else self.clock.now_ns,
         )
         self.portfolio = Portfolio(s.initial_cash)
-        self.risk = RiskEngine(s.risk, self.market, self.clock.now_ns)
+        self.risk = RiskEngine(s.risk, self.market, self.portfolio, self.clock.now_ns)
         self.oms = OrderManager(
             self.bus, store, broker, self.risk, self.portfolio, self.clock.now_ns
         )
         self.runner = StrategyRunner(
             self.bus, self.oms, self.portfolio, self.market, strategies, can_trade=self.can_trade
+        )
+        self.kill_switch = KillSwitch(
+            self.risk, self.oms, self.runner, self.portfolio, store, self.bus
         )
         self.link = FeedLink(
             feed,
@@ -129,6 +134,7 @@ class Engine:
         self._last_quote_saved: dict[str, int] = {}
         self._sample_ns = int(s.quote_sample_s * _NS)
         self._day_label = ""
+        self._saved_peak = ZERO
         self._broker_handled = 0
         self._broker_progress = asyncio.Event()
         self._wire()
@@ -184,8 +190,11 @@ class Engine:
             await self.store.set_state("account.initial_cash", str(s.initial_cash))
         else:
             self.portfolio.initial_cash = to_decimal(cash)
-        await self._load_trading_state()
+        await self.kill_switch.restore()
         fills = await self.oms.load()
+        peak = await self.store.get_state("account.peak_equity")
+        if peak:
+            self.portfolio.peak_equity = max(self.portfolio.peak_equity, to_decimal(peak))
         self.publisher.seed_fills(fills)
         self.publisher.seed_notifications(await self.store.load_notifications(50))
         log.info(
@@ -218,19 +227,6 @@ class Engine:
             len(self.runner.strategies),
             self.portfolio.equity,
         )
-
-    async def _load_trading_state(self) -> None:
-        state = await self.store.get_state("risk.state")
-        if state:
-            name, _, reason = state.partition("|")
-            self.risk.state = TradingState(name)
-            self.risk.state_reason = reason
-            if self.risk.state is not TradingState.ACTIVE:
-                log.warning(
-                    "trading state is %s (%s), kept from before the restart",
-                    name,
-                    reason or "no reason given",
-                )
 
     async def _warm_up(self) -> None:
         history: dict[str, Sequence[Bar]] = {}
@@ -364,6 +360,8 @@ class Engine:
                 self.market.close_due(now - _NS // 4)
             self.link.check_staleness(now)
             self.runner.retry_deferred()
+            if self.portfolio.day_start_equity is not None:
+                await self._watch_loss_limits()
             if now >= next_equity:
                 next_equity = now + int(s.equity_interval_s * _NS)
                 await self._record_equity(now)
@@ -384,6 +382,16 @@ class Engine:
                 await self.store.set_state("account.day_start", f"{day}|{snap.equity}")
         self.store.write_equity(snap)
         self.bus.publish(snap)
+        if snap.equity >= self.portfolio.peak_equity and snap.equity != self._saved_peak:
+            self._saved_peak = snap.equity
+            await self.store.set_state("account.peak_equity", str(snap.equity))
+
+    async def _watch_loss_limits(self) -> None:
+        p = self.portfolio
+        equity = to_decimal(round(p.equity_f, 2))
+        breach = self.risk.breach(equity, p.day_start_equity, max(p.peak_equity, equity))
+        if breach is not None:
+            await self.kill_switch.on_breach(breach)
 
     # -- status --------------------------------------------------------------------------------
 

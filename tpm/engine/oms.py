@@ -83,8 +83,11 @@ class OrderManager:
         fills = await self._store.load_fills()
         self._exec_ids = {f.exec_id for f in fills}
         self._portfolio.rebuild(fills)
+        for fill in fills:
+            self._risk.on_fill(fill)
         for o in await self._store.load_orders(open_only=True):
             self.orders[o.client_order_id] = o
+            self._risk.on_order(o)
             if o.status is OrderStatus.NEW:
                 self.unconfirmed.add(o.client_order_id)
         return fills
@@ -96,8 +99,11 @@ class OrderManager:
 
     # -- orders out ----------------------------------------------------------------------------
 
-    async def submit(self, req: OrderRequest) -> Order:
-        """Check, store, then send. Returns the order as it stands after sending."""
+    async def submit(self, req: OrderRequest, *, is_flatten: bool = False) -> Order:
+        """Check, store, then send. Returns the order as it stands after sending.
+
+        `is_flatten` is for the engine's own flatten only: it passes a halted trading state.
+        """
         if req.client_order_id is not None:
             known = self.orders.get(req.client_order_id) or await self._stored_order(
                 req.client_order_id
@@ -119,7 +125,7 @@ class OrderManager:
             strategy=req.strategy,
             source=req.source,
         )
-        rejection = self._risk.check(order)
+        rejection = self._risk.admit(order, is_flatten=is_flatten)
         if rejection is not None:
             order = order.apply(OrderRejected(now, rejection.message))
             await self._store.save_order(order)
@@ -204,7 +210,7 @@ class OrderManager:
             )
         except ValueError as exc:
             return str(exc)
-        rejection = self._risk.check(candidate)
+        rejection = self._risk.admit_replacement(order, candidate)
         if rejection is not None:
             self._notify(Severity.WARNING, "Change refused", rejection.message, "rejection")
             return rejection.message
@@ -253,6 +259,7 @@ class OrderManager:
             return False
         self._exec_ids.add(fill.exec_id)
         self._portfolio.apply(fill)
+        self._risk.on_fill(fill)
         if moved is not None:
             self.orders[fill.client_order_id] = moved
         self._bus.publish(FillBooked(fill))
@@ -367,6 +374,7 @@ class OrderManager:
         return order
 
     def _published(self, order: Order) -> None:
+        self._risk.on_order(order)  # the risk tallies follow every order change
         self.changed.set()
         self._bus.publish(OrderUpdated(order))
 

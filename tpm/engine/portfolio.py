@@ -40,14 +40,31 @@ class Portfolio:
         self.fill_count = 0
         self.day_start_equity: Decimal | None = None
         self.peak_equity: Decimal = initial_cash
+        # Float mirrors for pre-trade checks, kept per tick for held symbols only and made
+        # exact again at every snapshot: risk reads exposure in O(1), not by summing positions.
+        self._held: dict[str, float] = {}
+        self.gross_f = 0.0
+        self.net_f = 0.0
+        self.cash_f = float(initial_cash)
 
     def rebuild(self, fills: Iterable[Fill]) -> None:
         """Start over from the initial cash and apply `fills` in order."""
         self.cash = self.initial_cash
         self.positions.clear()
+        self._held.clear()
         self.fill_count = 0
         for f in fills:
             self.apply(f)
+        self.resync()
+
+    def resync(self) -> None:
+        """Recompute the float mirrors exactly (they drift by rounding between snapshots)."""
+        gross = net = 0.0
+        for sym, q in self._held.items():
+            value = q * self._marks.get(sym, 0.0)
+            gross += abs(value)
+            net += value
+        self.gross_f, self.net_f, self.cash_f = gross, net, float(self.cash)
 
     def apply(self, fill: Fill) -> Position:
         pos = self.positions.get(fill.symbol) or Position(fill.symbol)
@@ -57,11 +74,29 @@ class Portfolio:
         self.fill_count += 1
         if not self._has_mark(fill.symbol):
             self._marks[fill.symbol] = float(fill.price)
+        mark = self._marks[fill.symbol]
+        old = self._held.pop(fill.symbol, 0.0)
+        new = float(pos.qty)
+        if new:
+            self._held[fill.symbol] = new
+        self.gross_f += (abs(new) - abs(old)) * mark
+        self.net_f += (new - old) * mark
+        self.cash_f = float(self.cash)
         return pos
 
     def mark(self, symbol: str, price: float) -> None:
         """Record the latest price of `symbol` (hot path: a dict store, no Decimal)."""
+        q = self._held.get(symbol)
+        if q is not None:
+            move = price - self._marks[symbol]
+            if math.isfinite(move):  # a bad mark never enters the sums
+                self.gross_f += abs(q) * move
+                self.net_f += q * move
         self._marks[symbol] = price
+
+    @property
+    def equity_f(self) -> float:
+        return self.cash_f + self.net_f
 
     def _has_mark(self, symbol: str) -> bool:
         p = self._marks.get(symbol)
@@ -126,6 +161,7 @@ class Portfolio:
         return ZERO if start is None else self.equity - start
 
     def snapshot(self, ts_ns: int) -> EquitySnapshot:
+        self.resync()
         gross, net = self.exposures()
         equity = self.cash + net
         if equity > self.peak_equity:

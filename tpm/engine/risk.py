@@ -1,191 +1,250 @@
-"""Pre-trade risk: every order passes `RiskEngine.check` before the OMS may send it.
+"""Pre-trade risk: every order passes `RiskEngine.admit` before the OMS may send it.
 
-Each check is a small function returning None or a Rejection whose message names the check,
-the value and the limit. The engine fails closed: a check that raises rejects the order.
+The trading state is the kill switch: ACTIVE (every check applies), REDUCING (only orders that
+shrink a position pass) and HALTED (nothing passes but the engine's own flatten). The engine
+fails closed: a check that raises refuses the order.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from tpm.domain import Instrument, Order, OrderType, TradingState, to_decimal
+from tpm.config.risk import DrawdownLimit, LossLimit, RiskConfig
+from tpm.domain import Fill, Order, Side, TradingState, to_decimal
 from tpm.engine.market import MarketData
+from tpm.engine.portfolio import Portfolio
+from tpm.engine.risk_book import RiskBook
+from tpm.engine.risk_checks import CheckContext, Rejection, run_checks, validity
 
-__all__ = ["Rejection", "RiskEngine", "RiskLimits"]
+__all__ = ["Breach", "Rejection", "RiskEngine"]
 
 log = logging.getLogger("tpm.engine.risk")
+_NS = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class Rejection:
-    """Why an order may not go out: `code` names the check, `message` says it in a sentence."""
+class Breach:
+    """A loss limit crossed: what it was, and what the engine must now do."""
 
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class RiskLimits:
-    max_order_qty: Decimal = Decimal(10_000)
-    max_order_notional: Decimal = Decimal(50_000)
-    stale_quote_s: float = 10.0
-
-
-def _fmt(value: Decimal) -> str:
-    return f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
-
-
-@dataclass(frozen=True, slots=True)
-class _Ctx:
-    order: Order
-    instrument: Instrument | None
-    reference_price: Decimal | None
-    quote_age_s: float | None
-
-
-def check_tradable(c: _Ctx) -> Rejection | None:
-    o, inst = c.order, c.instrument
-    if inst is None:
-        return Rejection("unknown_symbol", f"{o.symbol} is not a known instrument")
-    if not inst.is_tradable:
-        return Rejection("not_tradable", f"{o.symbol} is not tradable")
-    return None
-
-
-def check_quantity_grid(c: _Ctx) -> Rejection | None:
-    o, inst = c.order, c.instrument
-    assert inst is not None
-    if o.qty <= 0:
-        return Rejection("qty", f"order quantity {o.qty} must be positive")
-    if o.qty % inst.lot_size != 0:
-        return Rejection(
-            "lot_size", f"order quantity {o.qty} is not a multiple of the lot size {inst.lot_size}"
-        )
-    if o.qty < inst.min_qty:
-        return Rejection(
-            "min_qty", f"order quantity {o.qty} is below the minimum {inst.min_qty} for {o.symbol}"
-        )
-    return None
-
-
-def check_price_grid(c: _Ctx) -> Rejection | None:
-    o, inst = c.order, c.instrument
-    assert inst is not None
-    for name, price in (("limit", o.limit_price), ("stop", o.stop_price)):
-        if price is None:
-            continue
-        if not price.is_finite() or price <= 0:
-            return Rejection("price", f"{name} price {price} must be a positive number")
-        if price % inst.tick_size != 0:
-            return Rejection(
-                "tick_size", f"{name} price {price} is not on the tick size {inst.tick_size}"
-            )
-    return None
-
-
-def check_fresh_quote(c: _Ctx, stale_s: float) -> Rejection | None:
-    if c.order.type is not OrderType.MARKET:
-        return None
-    if c.quote_age_s is None:
-        return Rejection(
-            "no_quote", f"no market data for {c.order.symbol} yet: a market order needs a price"
-        )
-    if c.quote_age_s > stale_s:
-        return Rejection(
-            "stale_quote",
-            f"market data for {c.order.symbol} is {c.quote_age_s:.1f}s old, older than "
-            f"risk.stale_quote_s {stale_s:g}s",
-        )
-    return None
-
-
-def check_order_size(c: _Ctx, limits: RiskLimits) -> Rejection | None:
-    o, inst = c.order, c.instrument
-    assert inst is not None
-    if o.qty > limits.max_order_qty:
-        return Rejection(
-            "max_order_qty",
-            f"order quantity {_fmt(o.qty)} exceeds risk.max_order_qty {_fmt(limits.max_order_qty)}",
-        )
-    if c.reference_price is None:
-        return Rejection("no_price", f"no price for {o.symbol} to value the order")
-    notional = o.qty * c.reference_price
-    if notional < inst.min_notional:
-        return Rejection(
-            "min_notional",
-            f"order notional {_fmt(notional)} is below the minimum {_fmt(inst.min_notional)} "
-            f"for {o.symbol}",
-        )
-    if notional > limits.max_order_notional:
-        return Rejection(
-            "max_order_notional",
-            f"order notional {_fmt(notional)} exceeds risk.max_order_notional "
-            f"{_fmt(limits.max_order_notional)}",
-        )
-    return None
+    limit: LossLimit | DrawdownLimit
+    state: TradingState
+    reason: str
 
 
 class RiskEngine:
-    """Holds the limits and the trading state, and checks orders against them."""
+    """The limits, the trading state and the tallies, and the one gate every order passes."""
 
     def __init__(
         self,
-        limits: RiskLimits,
+        config: RiskConfig,
         market: MarketData,
+        portfolio: Portfolio,
         now_ns: Callable[[], int],
     ) -> None:
-        self.limits = limits
+        self.config = config
         self._market = market
+        self._portfolio = portfolio
         self._now_ns = now_ns
+        self.book = RiskBook()
         self.state = TradingState.ACTIVE
         self.state_reason = ""
+        self.state_since_ns = 0
         self.is_stopping = False
-        self.rejections = 0
+        self.rejections: Counter[str] = Counter()
 
-    def _context(self, order: Order) -> _Ctx:
-        s = self._market.state(order.symbol)
-        inst = None if s is None else s.instrument
-        age: float | None = None
-        ref: Decimal | None = None
-        if s is not None:
-            if s.updated_ns:
-                age = max(0.0, (self._now_ns() - s.updated_ns) / 1e9)
-            last = s.last_price
-            if math.isfinite(last):
-                ref = to_decimal(last)
-        for p in (order.limit_price, order.stop_price):
-            if p is not None and (ref is None or p > ref):
-                ref = p
-        return _Ctx(order, inst, ref, age)
+    # -- the gate ------------------------------------------------------------------------------
 
-    def check(self, order: Order) -> Rejection | None:
-        """None if `order` may be sent, else why not. Never raises: an error rejects."""
+    def admit(self, order: Order, *, is_flatten: bool = False) -> Rejection | None:
+        """None if `order` may be sent (and then it counts as working), else why not.
+
+        Never raises: an error inside a check refuses the order and says so.
+        """
         try:
-            rejection = self._check(order)
+            rejection = self._admit(order, is_flatten)
+            if rejection is None:
+                self.book.track(order, self._reference(order.symbol))
+                self.book.record_sent(order, self._now_ns())
         except Exception as exc:
             log.exception("risk check failed on order %s", order.client_order_id)
             rejection = Rejection(
-                "risk_error", f"risk check failed ({type(exc).__name__}: {exc}); order refused"
+                "risk_error",
+                f"a risk check failed ({type(exc).__name__}: {exc}); the order is refused",
             )
         if rejection is not None:
-            self.rejections += 1
+            self.rejections[rejection.code] += 1
         return rejection
 
-    def _check(self, order: Order) -> Rejection | None:
+    def admit_replacement(self, current: Order, candidate: Order) -> Rejection | None:
+        """Check new terms for a working order as if it were placed now, without its old self."""
+        try:
+            self.book.untrack(current.client_order_id)
+            rejection = self._admit(candidate, False)
+        except Exception as exc:
+            log.exception("risk check failed on a change to %s", current.client_order_id)
+            rejection = Rejection(
+                "risk_error",
+                f"a risk check failed ({type(exc).__name__}: {exc}); the change is refused",
+            )
+        keep = current if rejection is not None else candidate
+        self.book.track(keep, self._reference(keep.symbol))
+        if rejection is not None:
+            self.rejections[rejection.code] += 1
+        return rejection
+
+    def _admit(self, order: Order, is_flatten: bool) -> Rejection | None:
         if self.is_stopping:
             return Rejection("stopping", "the engine is stopping; no new orders are sent")
-        if self.state is TradingState.HALTED:
-            why = f": {self.state_reason}" if self.state_reason else ""
-            return Rejection("halted", f"trading is halted{why}")
-        c = self._context(order)
-        return (
-            check_tradable(c)
-            or check_quantity_grid(c)
-            or check_price_grid(c)
-            or check_fresh_quote(c, self.limits.stale_quote_s)
-            or check_order_size(c, self.limits)
+        if self.state is TradingState.HALTED and not is_flatten:
+            return Rejection("halted", f"trading is halted{self._why()}")
+        c = self.context(order)
+        if isinstance(c, Rejection):
+            return c
+        if is_flatten:
+            return validity(c) or (
+                None
+                if c.is_reducing
+                else Rejection(
+                    "flatten", f"a flatten order for {order.symbol} would not shrink the position"
+                )
+            )
+        if self.state is TradingState.REDUCING and not c.is_reducing:
+            return Rejection(
+                "reducing",
+                f"trading is reducing{self._why()}: only orders that shrink a position pass",
+            )
+        return run_checks(c, self.config)
+
+    def _why(self) -> str:
+        return f" ({self.state_reason})" if self.state_reason else ""
+
+    def _reference(self, symbol: str) -> Decimal | None:
+        s = self._market.state(symbol)
+        if s is None:
+            return None
+        price = s.last_price
+        if not math.isfinite(price) and s.quote is not None:
+            price = s.quote.mid
+        return to_decimal(price) if math.isfinite(price) and price > 0 else None
+
+    def context(self, order: Order) -> CheckContext | Rejection:
+        s = self._market.state(order.symbol)
+        if s is None:
+            return Rejection("unknown_symbol", f"{order.symbol} is not a known instrument")
+        now = self._now_ns()
+        book, p = self.book, self._portfolio
+        position = p.qty(order.symbol)
+        same = book.leaves(order.symbol, order.side)
+        reducing = (position > 0 and order.side is Side.SELL and same + order.qty <= position) or (
+            position < 0 and order.side is Side.BUY and same + order.qty <= -position
         )
+        strategy = order.strategy
+        return CheckContext(
+            order=order,
+            instrument=s.instrument,
+            now_ns=now,
+            reference_price=self._reference(order.symbol),
+            data_age_s=max(0.0, (now - s.updated_ns) / _NS) if s.updated_ns else None,
+            position=position,
+            same_side_leaves=same,
+            strategy_position=book.strategy_qty(strategy, order.symbol),
+            strategy_same_side_leaves=book.strategy_leaves(strategy, order.symbol, order.side),
+            is_reducing=reducing,
+            equity=p.equity_f,
+            gross_exposure=p.gross_f,
+            net_exposure=p.net_f,
+            cash=p.cash,
+            reserved_cash=book.reserved_cash,
+            sent_last_second=book.sent(now, _NS),
+            sent_last_minute=book.sent(now, 60 * _NS),
+            strategy_sent_last_second=book.sent(now, _NS, strategy),
+            strategy_sent_last_minute=book.sent(now, 60 * _NS, strategy),
+            repeats=book.repeats(order, now, int(self.config.repeat_guard.window_s * _NS)),
+            open_count=book.open_count,
+            open_in_symbol=book.open_by_symbol[order.symbol],
+            open_in_strategy=book.open_by_strategy[strategy],
+        )
+
+    # -- events the tallies follow -------------------------------------------------------------
+
+    def on_order(self, order: Order) -> None:
+        self.book.track(order, self._reference(order.symbol))
+
+    def on_fill(self, fill: Fill) -> None:
+        self.book.on_fill(fill)
+
+    # -- trading state -------------------------------------------------------------------------
+
+    def set_state(self, state: TradingState, reason: str = "") -> bool:
+        """Move to `state`; returns False when already there for the same reason."""
+        if state is self.state and reason == self.state_reason:
+            return False
+        self.state, self.state_reason, self.state_since_ns = state, reason, self._now_ns()
+        return True
+
+    def breach(self, equity: Decimal, day_start: Decimal | None, peak: Decimal) -> Breach | None:
+        """The first loss limit `equity` crosses that would tighten the current state."""
+        for limit, base, what, key in (
+            (
+                self.config.daily_loss,
+                day_start,
+                "loss since the day's start",
+                "risk.daily_loss.max_pct",
+            ),
+            (self.config.drawdown, peak, "drawdown from peak equity", "risk.drawdown.max_pct"),
+        ):
+            if not limit.enabled or base is None or base <= 0:
+                continue
+            lost_pct = float((base - equity) / base * 100)
+            if lost_pct < limit.max_pct:
+                continue
+            state = TradingState.HALTED if limit.action == "halt" else TradingState.REDUCING
+            if _severity(state) <= _severity(self.state):
+                continue
+            reason = (
+                f"{what} {lost_pct:.2f}% ({base - equity:,.2f} of {base:,.2f}) reached "
+                f"{key} {limit.max_pct:g}%"
+            )
+            return Breach(limit, state, reason)
+        return None
+
+    def status(self) -> dict[str, Any]:
+        """Limits in force, what each one measures now, and the trading state."""
+        p, book, now = self._portfolio, self.book, self._now_ns()
+        equity = p.equity_f
+        day_start = p.day_start_equity
+        peak = max(p.peak_equity, to_decimal(equity)) if math.isfinite(equity) else p.peak_equity
+        eq = to_decimal(round(equity, 2))
+        return {
+            "state": self.state.value,
+            "reason": self.state_reason,
+            "since_ns": self.state_since_ns,
+            "limits": self.config.model_dump(),
+            "usage": {
+                "equity": eq,
+                "cash": p.cash,
+                "day_start_equity": day_start,
+                "day_pnl": None if day_start is None else eq - day_start,
+                "day_loss_pct": None
+                if not day_start
+                else float((day_start - eq) / day_start * 100),
+                "peak_equity": peak,
+                "drawdown_pct": float((peak - eq) / peak * 100) if peak > 0 else 0.0,
+                "gross_exposure_pct": p.gross_f / equity * 100 if equity > 0 else None,
+                "net_exposure_pct": abs(p.net_f) / equity * 100 if equity > 0 else None,
+                "orders_last_second": book.sent(now, _NS),
+                "orders_last_minute": book.sent(now, 60 * _NS),
+                "open_orders": book.open_count,
+                "reserved_cash": book.reserved_cash,
+            },
+            "rejections": dict(self.rejections),
+        }
+
+
+def _severity(state: TradingState) -> int:
+    return {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}[state]

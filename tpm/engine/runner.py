@@ -68,6 +68,9 @@ class StrategyRunner:
         self._can_trade = can_trade
         self._intents: asyncio.Queue[tuple[Strategy, TargetPosition]] = asyncio.Queue()
         self.is_running = True
+        """Strategies see bars (their indicators stay current)."""
+        self.is_trading = True
+        """Their targets become orders; off while trading is halted."""
         self.targets_seen = 0
         self.orders_sent = 0
         self._routes: dict[tuple[str, str], list[Strategy]] = {}
@@ -103,15 +106,16 @@ class StrategyRunner:
             except Exception:
                 log.exception("strategy %s failed on %s bar", st.name, bar.symbol)
                 continue
-            for target in targets:
-                self._intents.put_nowait((st, target))
+            if self.is_trading:
+                for target in targets:
+                    self._intents.put_nowait((st, target))
 
     async def run(self) -> None:
         """Turn queued targets into orders, one at a time, until cancelled."""
         while True:
             st, target = await self._intents.get()
             self.targets_seen += 1
-            if not self.is_running:
+            if not (self.is_running and self.is_trading):
                 continue
             if not self._ready(st, target):
                 continue
@@ -138,6 +142,9 @@ class StrategyRunner:
         """Queue again the waiting targets whose market now has live data; returns how many."""
         if not self.deferred or not self._can_trade():
             return 0
+        if not self.is_trading:
+            self.deferred.clear()
+            return 0
         ready = [
             key
             for key in self.deferred
@@ -157,7 +164,7 @@ class StrategyRunner:
         while not self._intents.empty():
             st, target = self._intents.get_nowait()
             self.targets_seen += 1
-            if self.is_running and self._ready(st, target):
+            if self.is_running and self.is_trading and self._ready(st, target):
                 await self._pursue(st, target)
 
     def _working(self, st: Strategy, symbol: str) -> Decimal:

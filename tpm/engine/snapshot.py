@@ -207,7 +207,12 @@ class SnapshotPublisher:
                 )
             )
         strategies = tuple(
-            StrategyView(st.name, st.symbols, st.timeframe.value, self._runner.is_running)
+            StrategyView(
+                st.name,
+                st.symbols,
+                st.timeframe.value,
+                self._runner.is_running and self._runner.is_trading,
+            )
             for st in self._runner.strategies
         )
         self._version += 1

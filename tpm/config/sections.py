@@ -1,0 +1,160 @@
+"""The sections of config.toml, each key with its default and a one-line description."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from tpm.config.base import Lax, Section, TimeframeName
+from tpm.config.risk import RiskConfig
+
+__all__ = [
+    "BrokerConfig",
+    "Config",
+    "DemoStrategyConfig",
+    "EngineConfig",
+    "FeedConfig",
+    "MarketConfig",
+    "PaperBrokerConfig",
+    "ReplayFeedConfig",
+    "ReplayFileConfig",
+    "SimFeedConfig",
+    "StoreConfig",
+]
+
+_TIMEFRAMES: tuple[TimeframeName, ...] = ("1m", "5m", "15m", "1h", "1d")
+
+
+class EngineConfig(Section):
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """How much the engine logs; TPM_LOG_LEVEL overrides it."""
+    snapshot_hz: float = Field(10.0, gt=0, le=60)
+    """Most snapshots per second published to the UI."""
+    equity_interval_s: float = Field(5.0, gt=0, le=3600)
+    """How often an equity snapshot is recorded."""
+    shutdown_orders: Literal["cancel", "leave"] = "cancel"
+    """On stop: cancel open orders at the broker, or leave them working."""
+
+
+class SimFeedConfig(Section):
+    seed: int = 42
+    """Seed of the simulated market; the same seed gives the same prices."""
+    symbols: int = Field(36, ge=1, le=500)
+    """How many symbols of the simulated universe to trade."""
+    tick_hz: float = Field(4.0, gt=0, le=1000)
+    """Ticks per second per symbol."""
+    history_days: int = Field(500, ge=0, le=5000)
+    """Daily bars of warm history."""
+    history_minutes: int = Field(1440, ge=0, le=20160)
+    """One-minute bars of warm history."""
+
+
+class ReplayFileConfig(Section):
+    path: str
+    """A CSV bar file."""
+    symbol: str = ""
+    """The symbol it holds; empty: from a symbol column or the file name."""
+
+
+class ReplayFeedConfig(Section):
+    files: Annotated[tuple[ReplayFileConfig, ...], Lax] = ()
+    """Bar files to replay, merged in time order, e.g.
+    [{path = "SPY.csv", symbol = "SPY"}, {path = "btc-1m.csv"}] (symbol: from the file)."""
+    speed: float = Field(60.0, ge=0)
+    """Multiple of real time; 0 plays as fast as possible."""
+    warmup_bars: int = Field(0, ge=0)
+    """Bars of each file held back as warm history."""
+
+
+class FeedConfig(Section):
+    kind: Literal["sim", "replay"] = "sim"
+    """Where market data comes from."""
+    stale_after_s: float = Field(10.0, gt=0, le=3600)
+    """A feed silent this long is reported stale and its quotes refuse market orders."""
+    sim: SimFeedConfig = SimFeedConfig()
+    replay: ReplayFeedConfig = ReplayFeedConfig()
+
+
+class PaperBrokerConfig(Section):
+    cash: float = Field(100_000.0, gt=0)
+    """Starting cash of a fresh paper account."""
+    commission_per_share: float = Field(0.005, ge=0)
+    """Commission per share or unit."""
+    commission_bps: float = Field(0.0, ge=0, le=1000)
+    """Commission in basis points of notional."""
+    commission_min: float = Field(1.0, ge=0)
+    """Minimum commission per order (charged once, however many fills it takes)."""
+    slippage_bps: float = Field(2.0, ge=0, le=1000)
+    """Price slippage on market and stop orders, in basis points."""
+    participation: float = Field(0.5, gt=0, le=1)
+    """Largest share of a quote's displayed size (or a bar's volume) one fill may take."""
+    latency_ms: float = Field(50.0, ge=0, le=60_000)
+    """Delay before an order reaches the simulated exchange."""
+
+
+class BrokerConfig(Section):
+    kind: Literal["paper"] = "paper"
+    """Where orders go."""
+    paper: PaperBrokerConfig = PaperBrokerConfig()
+
+
+class StoreConfig(Section):
+    url: str = ""
+    """Database URL; empty: the SQLite file tpm.db in the data directory. For MySQL/MariaDB:
+    "mysql+asyncmy://USER:PASSWORD@HOST:3306/DB" (needs pip install 'tpm[mysql]').
+    TPM_DB_URL overrides it."""
+    quotes: Literal["off", "sampled", "all"] = "sampled"
+    """Which quotes to keep: none, the last per symbol every quote_sample_s, or every one."""
+    quote_sample_s: float = Field(1.0, gt=0, le=3600)
+    """Sampling interval for quotes = "sampled"."""
+    flush_interval_ms: float = Field(100.0, gt=0, le=10_000)
+    """Longest time a buffered row waits before it is written."""
+    flush_rows: int = Field(1000, ge=1, le=1_000_000)
+    """Buffered rows that trigger an immediate write."""
+    busy_timeout_ms: int = Field(5000, ge=0, le=600_000)
+    """How long SQLite waits on a lock before it reports busy."""
+
+
+class MarketConfig(Section):
+    timeframes: Annotated[tuple[TimeframeName, ...], Lax] = _TIMEFRAMES
+    """Bar sizes aggregated from ticks."""
+    max_jump_pct: float = Field(25.0, gt=0, le=1000)
+    """A price this far from the last good one is dropped as a bad tick."""
+    max_future_s: float = Field(5.0, gt=0, le=3600)
+    """A message stamped this far ahead of the clock is dropped."""
+
+
+class DemoStrategyConfig(Section):
+    enabled: bool = True
+    """Run the built-in moving-average trend strategy (long above, short below)."""
+    symbols: Annotated[tuple[str, ...], Lax] = ()
+    """Symbols it trades; empty: the first eight of the feed."""
+    timeframe: TimeframeName = "1m"
+    """Bar size it decides on."""
+    fast: int = Field(10, ge=1, le=1000)
+    """Fast moving-average length, in bars."""
+    slow: int = Field(30, ge=2, le=5000)
+    """Slow moving-average length, in bars."""
+    percent_equity: float = Field(5.0, gt=0, le=100)
+    """Size of each position as a percent of equity."""
+    short: bool = True
+    """Go short while the fast average is below the slow one (false: stay flat)."""
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> DemoStrategyConfig:
+        if self.fast >= self.slow:
+            raise ValueError(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
+        return self
+
+
+class Config(Section):
+    """Everything tpm reads from config.toml."""
+
+    engine: EngineConfig = EngineConfig()
+    feed: FeedConfig = FeedConfig()
+    broker: BrokerConfig = BrokerConfig()
+    store: StoreConfig = StoreConfig()
+    market: MarketConfig = MarketConfig()
+    risk: RiskConfig = RiskConfig()
+    demo: DemoStrategyConfig = DemoStrategyConfig()
