@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from tpm.domain import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from rich.console import Console
+
+from tpm.domain import OrderRequest, OrderStatus, OrderType, Side, TimeInForce, TradingState
 from tpm.ui.screens.dashboard import DashboardScreen
-from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.screens.dialogs import Confirm, QuitDialog
+from tpm.ui.screens.risk import HaltDialog, RiskDialog, risk_table
 from tpm.ui.widgets.dashboard.orders import OpenOrdersTable, RecentFills
 from tpm.ui.widgets.dashboard.watchlist import Watchlist
 from tpm.ui.widgets.status_bar import StatusBar
@@ -81,7 +84,7 @@ async def test_cancel_an_open_order_from_the_dashboard(tmp_path: Path) -> None:
         sym = engine.publisher.watchlist[0]
         state = engine.market.state(sym)
         assert state is not None
-        far = state.instrument.price(state.last_price * 0.9)
+        far = state.instrument.price(state.last_price * 0.95)
         order = await app.client.submit_order(
             OrderRequest(
                 sym, Side.BUY, Decimal(1), OrderType.LIMIT, TimeInForce.GTC, limit_price=far
@@ -107,13 +110,64 @@ async def test_fills_reach_the_dashboard(tmp_path: Path) -> None:
 
 
 async def test_quit_asks_while_strategies_are_live(tmp_path: Path) -> None:
-    async with running_app(tmp_path) as (app, pilot, _):
+    async with running_app(tmp_path) as (app, pilot, engine):
         await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), "the question")
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")
         assert app.is_running
         await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the question")
-        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), "the question")
+        await pilot.press("l")
         await wait_for(pilot, lambda: not app.is_running, "the exit")
+        assert engine.shutdown_orders == "leave"
+
+
+async def test_kill_switch_halts_and_resumes_from_the_dashboard(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as (app, pilot, engine):
+        sym = engine.publisher.watchlist[2]
+        state = engine.market.state(sym)
+        assert state is not None
+        working = await app.client.submit_order(
+            OrderRequest(
+                sym,
+                Side.BUY,
+                Decimal(1),
+                OrderType.LIMIT,
+                TimeInForce.GTC,
+                limit_price=state.instrument.price(state.last_price * 0.95),
+            )
+        )
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, HaltDialog), "the halt dialog")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: engine.risk.state is TradingState.HALTED, "the halt")
+        await wait_for(
+            pilot, lambda: not engine.oms.orders[working.client_order_id].is_open, "the cancel"
+        )
+        assert not engine.runner.is_trading
+        assert await engine.store.get_state("risk.state") == "halted|halted from the app"
+        refused = await app.client.submit_order(OrderRequest(sym, Side.BUY, Decimal(1)))
+        assert refused.status is OrderStatus.REJECTED
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the resume question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: engine.risk.state is TradingState.ACTIVE, "the resume")
+        assert engine.runner.is_trading
+
+
+async def test_the_risk_view_shows_limits_and_usage(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as (app, pilot, engine):
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskDialog), "the risk view")
+        dialog = app.screen
+        assert isinstance(dialog, RiskDialog)
+        await wait_for(pilot, lambda: dialog.status is not None, "the status")
+        assert dialog.status is not None and dialog.status["state"] == "active"
+        console = Console(width=80, record=True)
+        console.print(risk_table(dialog.status))
+        text = console.export_text()
+        limit = engine.risk.config.daily_loss.max_pct
+        assert "daily loss" in text and f"{limit:g}%" in text and "gross exposure" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")

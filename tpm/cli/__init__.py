@@ -66,6 +66,43 @@ def _parser() -> argparse.ArgumentParser:
         if name == "orders":
             c.add_argument("--open", action="store_true", help="only orders still open")
 
+    halt = sub.add_parser(
+        "halt",
+        help="kill switch: stop all trading now",
+        description="Halt trading on the running engine (or, with none running, at its next "
+        "start): strategies stop, every open order is cancelled; --flatten also closes every "
+        "position. Only tpm resume undoes it.",
+    )
+    halt.add_argument("--flatten", action="store_true", help="also close every position")
+    halt.add_argument("--reason", default="", help="why, for the log and the audit trail")
+    sub.add_parser(
+        "resume",
+        help="lift a halt (or a loss-limit stop)",
+        description="Return trading to active: every check applies again and strategies may trade.",
+    )
+
+    risk = sub.add_parser(
+        "risk",
+        help="limits in force, their usage, and the trading state",
+        description="Show every risk limit, what it measures now, and the "
+        "trading state with its reason.",
+    )
+    risk.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    order = sub.add_parser(
+        "order",
+        help="send an order to the running engine",
+        description="Send an order through the running engine's risk checks to its broker.",
+    )
+    order.add_argument("side", choices=["buy", "sell"])
+    order.add_argument("qty", help="quantity")
+    order.add_argument("symbol")
+    order.add_argument("--limit", metavar="PRICE", help="limit price (a limit order)")
+    order.add_argument("--stop", metavar="PRICE", help="stop price (a stop or stop-limit order)")
+    order.add_argument(
+        "--tif", choices=["day", "gtc", "ioc"], default="day", help="time in force (default day)"
+    )
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser(
@@ -91,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fills": commands.fills,
         "portfolio": commands.portfolio,
         "db": commands.db,
+        "halt": commands.halt,
+        "resume": commands.resume,
+        "risk": commands.risk,
+        "order": commands.order,
     }
     if args.command is None:
         handler: Command = commands.headless if args.headless else commands.app

@@ -19,7 +19,20 @@ from tpm.errors import ConfigError, DataError, StoreUnavailable, TpmError
 if TYPE_CHECKING:
     from tpm.store.sql_store import SqlStore
 
-__all__ = ["app", "db", "fills", "guarded", "headless", "import_bars", "orders", "portfolio"]
+__all__ = [
+    "app",
+    "db",
+    "fills",
+    "guarded",
+    "halt",
+    "headless",
+    "import_bars",
+    "order",
+    "orders",
+    "portfolio",
+    "resume",
+    "risk",
+]
 
 log = logging.getLogger("tpm")
 
@@ -166,6 +179,63 @@ def db(args: argparse.Namespace) -> int:
     if problems:
         return 1
     print("ok: integrity check passed and every position equals the sum of its fills")
+    return 0
+
+
+def halt(args: argparse.Namespace) -> int:
+    payload = {"flatten": args.flatten, "reason": args.reason}
+    return _control(args, "halt", payload)
+
+
+def resume(args: argparse.Namespace) -> int:
+    return _control(args, "resume", {})
+
+
+def order(args: argparse.Namespace) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        qty = Decimal(args.qty)
+        limit = None if args.limit is None else str(Decimal(args.limit))
+        stop = None if args.stop is None else str(Decimal(args.stop))
+    except InvalidOperation:
+        raise ConfigError("order: quantity and prices must be numbers") from None
+    kind = {
+        (False, False): "market",
+        (True, False): "limit",
+        (False, True): "stop",
+        (True, True): "stop_limit",
+    }[(limit is not None, stop is not None)]
+    payload = {
+        "side": args.side,
+        "qty": str(qty),
+        "symbol": args.symbol,
+        "type": kind,
+        "tif": args.tif,
+        "limit": limit,
+        "stop": stop,
+    }
+    return _control(args, "order", payload)
+
+
+def _control(args: argparse.Namespace, action: str, payload: dict[str, object]) -> int:
+    from tpm.cli.control import send_command
+
+    store = _open_store(args)
+    ok, sentence = asyncio.run(report.with_store(store, lambda s: send_command(s, action, payload)))
+    print(sentence, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
+def risk(args: argparse.Namespace) -> int:
+    from tpm.cli.control import render_risk, risk_status
+
+    config, paths = _setup(args)
+    from tpm.cli.wiring import build_store
+
+    store = build_store(config, paths)
+    status = asyncio.run(report.with_store(store, lambda s: risk_status(s, config)))
+    print(render_risk(status, args.json))
     return 0
 
 

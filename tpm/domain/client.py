@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from tpm.domain.enums import Timeframe
 from tpm.domain.market import Bar
@@ -48,4 +48,18 @@ class EngineClient(Protocol):
 
     async def strategies_live(self) -> bool:
         """True while any strategy may send orders."""
+        ...
+
+    async def halt(self, *, flatten: bool = False) -> str:
+        """The kill switch: stop strategies, cancel open orders, maybe flatten; a sentence."""
+        ...
+
+    async def resume(self) -> str: ...
+
+    async def risk_status(self) -> dict[str, Any]:
+        """Limits in force, their usage now, and the trading state (as `tpm risk --json`)."""
+        ...
+
+    async def set_shutdown_orders(self, mode: str) -> None:
+        """What stopping does with open orders: "cancel" or "leave"."""
         ...

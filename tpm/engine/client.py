@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from tpm.domain import Bar, ClientOrderId, Order, OrderRequest, Timeframe
 from tpm.domain.snapshot import EngineSnapshot
@@ -58,6 +59,18 @@ class LocalEngineClient:
 
     async def symbols(self) -> list[str]:
         return [i.symbol for i in self._engine.feed.instruments()]
+
+    async def halt(self, *, flatten: bool = False) -> str:
+        return await self._engine.halt("halted from the app", flatten=flatten, actor="app")
+
+    async def resume(self) -> str:
+        return await self._engine.resume(actor="app")
+
+    async def risk_status(self) -> dict[str, Any]:
+        return self._engine.risk.status()
+
+    async def set_shutdown_orders(self, mode: str) -> None:
+        self._engine.set_shutdown_orders(mode, actor="app")
 
     async def strategies_live(self) -> bool:
         r = self._engine.runner

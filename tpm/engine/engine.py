@@ -34,6 +34,7 @@ from tpm.domain import (
 from tpm.domain.snapshot import FeedView
 from tpm.engine.bus import Bus
 from tpm.engine.clock import Clock, LiveClock, ManualClock
+from tpm.engine.control import ControlChannel
 from tpm.engine.feed_link import FeedLink
 from tpm.engine.kill_switch import KillSwitch
 from tpm.engine.market import MarketData
@@ -127,6 +128,8 @@ class Engine:
             self.clock.now_ns,
             hz=s.snapshot_hz,
         )
+        self.control = ControlChannel(self)
+        self.shutdown_orders = s.shutdown_orders
         self.started_ns = 0
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopped = asyncio.Event()
@@ -217,6 +220,7 @@ class Engine:
         self._spawn(self.runner.run(), "runner")
         self._spawn(self._timers(), "timers")
         self._spawn(self.publisher.run(), "snapshots")
+        self._spawn(self.control.run(), "control")
         self.is_started = True
         await self.store.audit(
             "engine", "engine.start", f"feed={self.feed.name} broker={self.broker.name}"
@@ -294,7 +298,7 @@ class Engine:
         # and fills already sent back must be booked before cancels would race them.
         await self._quiesce(timeout_s=self.oms.submit_timeout_s)
         open_orders = self.oms.open_orders()
-        if open_orders and self.settings.shutdown_orders == "cancel":
+        if open_orders and self.shutdown_orders == "cancel":
             n = await self.oms.cancel_all()
             log.info("stopping: cancel requested for %d open orders", n)
             await self._wait_for_no_open_orders(timeout_s=3.0)
@@ -400,6 +404,25 @@ class Engine:
         self.bus.publish(note)
         with contextlib.suppress(RuntimeError):
             self.store.write_notification(note)
+
+    # -- actions the app, the command line and the remote API share ---------------------------
+
+    async def halt(self, reason: str, *, flatten: bool = False, actor: str = "engine") -> str:
+        return await self.kill_switch.halt(reason, flatten=flatten, actor=actor)
+
+    async def resume(self, *, actor: str = "engine") -> str:
+        return await self.kill_switch.resume(actor=actor)
+
+    def set_shutdown_orders(self, mode: str, *, actor: str = "engine") -> None:
+        """Choose what stopping does with open orders: "cancel" or "leave" them working."""
+        if mode not in ("cancel", "leave"):
+            raise ValueError(f'shutdown orders must be "cancel" or "leave", got {mode!r}')
+        self.shutdown_orders = mode
+        log.info(
+            "on stop, open orders will be %s (chosen by %s)",
+            "cancelled" if mode == "cancel" else "left working",
+            actor,
+        )
 
     async def wait_stopped(self) -> None:
         await self._stopped.wait()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from tpm.domain import (
     Bar,
@@ -181,6 +181,12 @@ class Store(Protocol):
     async def save_fundamentals(self, rows: Sequence[Fundamentals]) -> None: ...
 
     async def save_news(self, items: Sequence[NewsItem]) -> None: ...
+
+    async def pending_commands(self) -> list[dict[str, Any]]:
+        """Commands other processes queued for this engine, oldest first."""
+        ...
+
+    async def finish_command(self, command_id: int, status: str, result: str) -> None: ...
 
     async def audit(self, actor: str, action: str, detail: str, origin: str = "local") -> None:
         """Append one event to the tamper-evident audit log."""

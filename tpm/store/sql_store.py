@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -40,6 +40,7 @@ from tpm.store.db import Engines, open_engines, redact, retrying
 from tpm.store.migrate import upgrade
 from tpm.store.tables import (
     BARS,
+    COMMANDS,
     ENGINE_STATE,
     EQUITY,
     FILLS,
@@ -403,6 +404,47 @@ class SqlStore:
             )
 
         await self._write(f"audit {action}", fn)
+
+    # -- commands from other processes ---------------------------------------------------------
+
+    async def enqueue_command(self, actor: str, action: str, payload: str = "{}") -> int:
+        """Ask the running engine to do something; returns the command's id."""
+
+        async def fn(conn: AsyncConnection) -> int:
+            result = await conn.execute(
+                COMMANDS.insert().values(
+                    ts=datetime.now(UTC), actor=actor, action=action, payload=payload
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+        return await self._write(f"command {action}", fn)
+
+    async def pending_commands(self) -> list[dict[str, Any]]:
+        async def fn(conn: AsyncConnection) -> list[dict[str, Any]]:
+            q = select(COMMANDS).where(COMMANDS.c.status == "pending").order_by(COMMANDS.c.id)
+            return [dict(r._mapping) for r in await conn.execute(q)]
+
+        return await self._read(fn)
+
+    async def finish_command(self, command_id: int, status: str, result: str) -> None:
+        async def fn(conn: AsyncConnection) -> None:
+            await conn.execute(
+                COMMANDS.update()
+                .where(COMMANDS.c.id == command_id)
+                .values(status=status, result=result, done_ts=datetime.now(UTC))
+            )
+
+        await self._write(f"finishing command {command_id}", fn)
+
+    async def command(self, command_id: int) -> dict[str, Any] | None:
+        async def fn(conn: AsyncConnection) -> dict[str, Any] | None:
+            row = (await conn.execute(select(COMMANDS).where(COMMANDS.c.id == command_id))).first()
+            return None if row is None else dict(row._mapping)
+
+        return await self._read(fn)
 
     async def integrity_check(self) -> str:
         """SQLite's PRAGMA integrity_check ("ok" when sound); "ok" on other backends."""

@@ -13,6 +13,7 @@ from tpm.store.types import Money, UTCDateTime
 __all__ = [
     "AUDIT",
     "BARS",
+    "COMMANDS",
     "ENGINE_STATE",
     "EQUITY",
     "FILLS",
@@ -25,6 +26,7 @@ __all__ = [
     "SCORES",
     "AuditRow",
     "BarRow",
+    "CommandRow",
     "EngineStateRow",
     "EquityRow",
     "FillRow",
@@ -249,6 +251,22 @@ class EngineStateRow(SQLModel, table=True):
     updated_ts: datetime = _ts()
 
 
+class CommandRow(SQLModel, table=True):
+    """A request to the running engine from another process (tpm halt, tpm order, ...)."""
+
+    __tablename__ = "commands"
+    __table_args__ = (Index("ix_commands_status", "status"),)
+
+    id: int | None = Field(default=None, sa_column=Column(_BIGINT_AUTO, primary_key=True))
+    ts: datetime = _ts()
+    actor: str = _text(64)
+    action: str = _text(32)
+    payload: str = Field(default="{}", sa_type=Text)
+    status: str = _text(16, default="pending")
+    result: str = Field(default="", sa_type=Text)
+    done_ts: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
@@ -265,3 +283,4 @@ FUNDAMENTALS = _table(FundamentalsRow)
 NOTIFICATIONS = _table(NotificationRow)
 AUDIT = _table(AuditRow)
 ENGINE_STATE = _table(EngineStateRow)
+COMMANDS = _table(CommandRow)

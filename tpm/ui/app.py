@@ -13,7 +13,7 @@ from tpm.domain import Severity
 from tpm.domain.client import EngineClient
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.ui.screens.dashboard import DashboardScreen
-from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.screens.dialogs import QuitDialog
 
 __all__ = ["TpmApp"]
 
@@ -86,13 +86,8 @@ class TpmApp(App[None]):
     @work(exclusive=True, group="quit")
     async def action_request_quit(self) -> None:
         if await self.client.strategies_live():
-            sure = await self.push_screen_wait(
-                Confirm(
-                    "Strategies are live. Quit and stop them? Open orders are handled as "
-                    "engine.shutdown_orders says (cancel by default).",
-                    yes="Quit",
-                )
-            )
-            if not sure:
+            choice = await self.push_screen_wait(QuitDialog())
+            if choice is None:
                 return
+            await self.client.set_shutdown_orders(choice)
         self.exit()

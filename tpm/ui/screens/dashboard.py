@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -11,6 +12,7 @@ from textual.widgets import Footer
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.ui.context import client_of
 from tpm.ui.screens.dialogs import AskText
+from tpm.ui.screens.risk import RiskDialog, kill_switch
 from tpm.ui.widgets.dashboard.account import AccountPanel
 from tpm.ui.widgets.dashboard.notes import NotificationList
 from tpm.ui.widgets.dashboard.orders import OpenOrdersTable, RecentFills
@@ -22,6 +24,10 @@ __all__ = ["DashboardScreen"]
 
 class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
+    BINDINGS = [
+        Binding("K", "kill_switch", "Kill switch"),
+        Binding("R", "risk", "Risk"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -65,6 +71,13 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-orders").border_title = f"Open orders ({len(snap.open_orders)})"
         self.query_one(RecentFills).show(snap.recent_fills)
         self.query_one(NotificationList).show(snap.notifications)
+
+    @work(exclusive=True, group="kill-switch")
+    async def action_kill_switch(self) -> None:
+        await kill_switch(self)
+
+    def action_risk(self) -> None:
+        self.app.push_screen(RiskDialog())
 
     @on(Watchlist.AddRequested)
     def _ask_symbol(self) -> None:

@@ -9,16 +9,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-__all__ = ["AskText", "Confirm"]
+__all__ = ["AskText", "Confirm", "QuitDialog"]
 
 _CSS = """
-Confirm, AskText { align: center middle; }
-Confirm > Vertical, AskText > Vertical {
+Confirm, AskText, QuitDialog { align: center middle; }
+Confirm > Vertical, AskText > Vertical, QuitDialog > Vertical {
     width: 64; height: auto; border: thick $accent; background: $surface; padding: 1 2;
 }
-Confirm Label, AskText Label { width: 100%; }
-Confirm Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
-Confirm Button { margin-left: 1; }
+Confirm Label, AskText Label, QuitDialog Label { width: 100%; }
+Confirm Horizontal, QuitDialog Horizontal {
+    height: auto; align-horizontal: right; margin-top: 1;
+}
+Confirm Button, QuitDialog Button { margin-left: 1; }
 """
 
 
@@ -74,3 +76,39 @@ class AskText(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class QuitDialog(ModalScreen[str | None]):
+    """Quitting while strategies trade: answers "cancel" or "leave" (open orders), or None."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [
+        Binding("c", "answer('cancel')", "Quit, cancel orders"),
+        Binding("l", "answer('leave')", "Quit, leave orders"),
+        Binding("escape,n", "answer(None)", "Stay"),
+    ]
+
+    def __init__(self, default: str = "cancel") -> None:
+        super().__init__()
+        self._default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(
+                "Strategies are live. Quitting stops them and sends no new orders. "
+                "What should happen to orders still working at the broker?"
+            )
+            with Horizontal():
+                yield Button("Stay", id="stay")
+                yield Button("Quit, leave them working", id="leave")
+                yield Button("Quit, cancel them", id="cancel", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self._default}", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "stay" else event.button.id)
+
+    def action_answer(self, value: str | None) -> None:
+        self.dismiss(value)
