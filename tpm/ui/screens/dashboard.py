@@ -25,7 +25,7 @@ __all__ = ["DashboardScreen"]
 class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
-        Binding("K", "kill_switch", "Kill switch"),
+        Binding("K", "kill_switch", "Halt"),
         Binding("R", "risk", "Risk"),
     ]
 
@@ -48,7 +48,7 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="dash-notes", classes="panel") as n:
             n.border_title = "Notifications"
             yield NotificationList(id="notes")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_resize(self) -> None:
         # Below 30 rows the notification panel gives its room to orders and fills (toasts stay).
