@@ -64,8 +64,11 @@ class ControlChannel:
             if loop.time() >= next_publish:
                 next_publish = loop.time() + self._publish_s
                 await self.publish()
-            for cmd in await self._engine.store.pending_commands():
+            commands = await self._engine.store.pending_commands()
+            for cmd in commands:
                 status, result = await self.execute(cmd)
+                if cmd is commands[-1]:
+                    await self.publish()  # what the command changed is visible at once
                 await self._engine.store.finish_command(cmd["id"], status, result)
                 self.done += 1
             await asyncio.sleep(self._poll_s)
