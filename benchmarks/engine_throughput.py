@@ -43,7 +43,6 @@ from tpm.adapters.brokers.paper import PaperBroker
 from tpm.config import Config
 from tpm.domain import Bar, Timeframe, to_decimal
 from tpm.engine.engine import Engine, EngineSettings
-from tpm.engine.risk import RiskLimits
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend, StrategyContext, TargetPosition
 
@@ -71,7 +70,7 @@ class CountingTrend(MovingAverageTrend):
 def build_engine(feed: BenchFeed, db_url: str, market_clock: bool) -> tuple[Engine, CountingTrend]:
     """The engine as tpm.cli.wiring builds it from the default config (demo on every symbol)."""
     cfg = Config()
-    p, r, st = cfg.broker.paper, cfg.risk, cfg.store
+    p, st = cfg.broker.paper, cfg.store
     broker = PaperBroker(
         feed.instruments(),
         commission_per_share=p.commission_per_share,
@@ -87,9 +86,6 @@ def build_engine(feed: BenchFeed, db_url: str, market_clock: bool) -> tuple[Engi
         flush_interval_s=st.flush_interval_ms / 1000,
         flush_rows=st.flush_rows,
     )
-    risk = RiskLimits(
-        to_decimal(r.max_order_qty), to_decimal(r.max_order_notional), r.stale_quote_s
-    )
     settings = EngineSettings(
         initial_cash=to_decimal(p.cash),
         timeframes=tuple(Timeframe(t) for t in cfg.market.timeframes),
@@ -99,7 +95,7 @@ def build_engine(feed: BenchFeed, db_url: str, market_clock: bool) -> tuple[Engi
         equity_interval_s=cfg.engine.equity_interval_s,
         quotes=st.quotes,
         quote_sample_s=st.quote_sample_s,
-        risk=risk,
+        risk=cfg.risk,
         market_clock=market_clock,
     )
     symbols = [i.symbol for i in feed.instruments()]

@@ -61,9 +61,11 @@ class PositionLimits(_Check):
 
 class ExposureLimits(_Check):
     max_gross_pct: float = Field(200.0, gt=0, le=10_000)
-    """Largest sum of absolute position values, as a % of equity."""
+    """Largest sum of absolute position values, as a % of equity, counting working orders as
+    filled (per symbol, all its buys or all its sells, whichever is worse)."""
     max_net_pct: float = Field(100.0, gt=0, le=10_000)
-    """Largest absolute sum of signed position values, as a % of equity."""
+    """Largest absolute sum of signed position values, as a % of equity, counting working
+    orders as filled."""
 
 
 class BuyingPowerCheck(_Check):

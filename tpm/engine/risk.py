@@ -7,6 +7,7 @@ fails closed: a check that raises refuses the order.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections import Counter
@@ -84,7 +85,7 @@ class RiskEngine:
         """Check new terms for a working order as if it were placed now, without its old self."""
         try:
             self.book.untrack(current.client_order_id)
-            rejection = self._admit(candidate, False)
+            rejection = self._admit(candidate, False, is_change=True)
         except Exception as exc:
             log.exception("risk check failed on a change to %s", current.client_order_id)
             rejection = Rejection(
@@ -97,7 +98,9 @@ class RiskEngine:
             self.rejections[rejection.code] += 1
         return rejection
 
-    def _admit(self, order: Order, is_flatten: bool) -> Rejection | None:
+    def _admit(
+        self, order: Order, is_flatten: bool, *, is_change: bool = False
+    ) -> Rejection | None:
         if self.is_stopping:
             return Rejection("stopping", "the engine is stopping; no new orders are sent")
         if self.state is TradingState.HALTED and not is_flatten:
@@ -105,6 +108,8 @@ class RiskEngine:
         c = self.context(order)
         if isinstance(c, Rejection):
             return c
+        if is_change:  # new terms for an order already sent are not a repeat of it
+            c = dataclasses.replace(c, repeats=0)
         if is_flatten:
             return validity(c) or (
                 None
@@ -140,8 +145,9 @@ class RiskEngine:
         book, p = self.book, self._portfolio
         position = p.qty(order.symbol)
         same = book.leaves(order.symbol, order.side)
-        reducing = (position > 0 and order.side is Side.SELL and same + order.qty <= position) or (
-            position < 0 and order.side is Side.BUY and same + order.qty <= -position
+        qty = order.leaves_qty  # a changed order that is partly filled adds only its rest
+        reducing = (position > 0 and order.side is Side.SELL and same + qty <= position) or (
+            position < 0 and order.side is Side.BUY and same + qty <= -position
         )
         strategy = order.strategy
         return CheckContext(
@@ -152,12 +158,16 @@ class RiskEngine:
             data_age_s=max(0.0, (now - s.updated_ns) / _NS) if s.updated_ns else None,
             position=position,
             same_side_leaves=same,
+            opposite_leaves=book.leaves(order.symbol, order.side.opposite),
             strategy_position=book.strategy_qty(strategy, order.symbol),
             strategy_same_side_leaves=book.strategy_leaves(strategy, order.symbol, order.side),
             is_reducing=reducing,
             equity=p.equity_f,
             gross_exposure=p.gross_f,
             net_exposure=p.net_f,
+            working_gross_elsewhere=float(book.working_gross - book.adds(order.symbol)),
+            working_buys=float(book.reserved_cash),
+            working_sells=float(book.sell_value),
             cash=p.cash,
             reserved_cash=book.reserved_cash,
             sent_last_second=book.sent(now, _NS),
@@ -188,7 +198,8 @@ class RiskEngine:
         return True
 
     def breach(self, equity: Decimal, day_start: Decimal | None, peak: Decimal) -> Breach | None:
-        """The first loss limit `equity` crosses that would tighten the current state."""
+        """The most severe loss limit `equity` crosses, if it would tighten the current state."""
+        found: Breach | None = None
         for limit, base, what, key in (
             (
                 self.config.daily_loss,
@@ -206,12 +217,14 @@ class RiskEngine:
             state = TradingState.HALTED if limit.action == "halt" else TradingState.REDUCING
             if _severity(state) <= _severity(self.state):
                 continue
+            if found is not None and _severity(state) <= _severity(found.state):
+                continue
             reason = (
                 f"{what} {lost_pct:.2f}% ({base - equity:,.2f} of {base:,.2f}) reached "
                 f"{key} {limit.max_pct:g}%"
             )
-            return Breach(limit, state, reason)
-        return None
+            found = Breach(limit, state, reason)
+        return found
 
     def status(self) -> dict[str, Any]:
         """Limits in force, what each one measures now, and the trading state."""
@@ -236,6 +249,9 @@ class RiskEngine:
                 "peak_equity": peak,
                 "drawdown_pct": float((peak - eq) / peak * 100) if peak > 0 else 0.0,
                 "gross_exposure_pct": p.gross_f / equity * 100 if equity > 0 else None,
+                "gross_exposure_with_orders_pct": (
+                    (p.gross_f + float(book.working_gross)) / equity * 100 if equity > 0 else None
+                ),
                 "net_exposure_pct": abs(p.net_f) / equity * 100 if equity > 0 else None,
                 "orders_last_second": book.sent(now, _NS),
                 "orders_last_minute": book.sent(now, 60 * _NS),

@@ -36,12 +36,19 @@ class CheckContext:
     data_age_s: float | None
     position: Decimal
     same_side_leaves: Decimal
+    opposite_leaves: Decimal
     strategy_position: Decimal
     strategy_same_side_leaves: Decimal
     is_reducing: bool
     equity: float
     gross_exposure: float
     net_exposure: float
+    working_gross_elsewhere: float
+    """Gross exposure working orders in other symbols may add if they fill."""
+    working_buys: float
+    """Open buys' leaves at their limit (or reference) prices."""
+    working_sells: float
+    """Open sells' leaves at their limit (or reference) prices."""
     cash: Decimal
     reserved_cash: Decimal
     sent_last_second: int
@@ -70,6 +77,8 @@ def validity(c: CheckContext) -> Rejection | None:
     o, inst = c.order, c.instrument
     if not inst.is_tradable:
         return Rejection("not_tradable", f"{o.symbol} is not tradable")
+    if not o.qty.is_finite():
+        return Rejection("qty", f"quantity {o.qty} must be a finite number")
     if o.qty % inst.lot_size != 0:
         return Rejection(
             "lot_size",
@@ -90,7 +99,7 @@ def validity(c: CheckContext) -> Rejection | None:
                 f"{name} price {price} is not on the tick size {inst.tick_size} of {o.symbol}",
             )
     if c.reference_price is not None:
-        notional = o.qty * (o.limit_price or c.reference_price)
+        notional = o.qty * (o.limit_price or o.stop_price or c.reference_price)
         if notional < inst.min_notional:
             return Rejection(
                 "min_notional",
@@ -132,8 +141,8 @@ def price_collar(c: CheckContext, r: RiskConfig) -> Rejection | None:
                 f"no price for {o.symbol} to check the {name} "
                 f"price {price} against (risk.price_collar)",
             )
-        away = abs(float(price / ref) - 1.0) * 100
-        if away > r.price_collar.max_pct:
+        away = abs(price / ref - 1) * 100  # in Decimal: a price exactly at the limit passes
+        if away > Decimal(str(r.price_collar.max_pct)):
             return Rejection(
                 "price_collar",
                 f"{name} price {_n(price)} is {away:.1f}% from the "
@@ -152,7 +161,7 @@ def order_size(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reje
         max_qty, key = s.max_order_qty, f"risk.strategies.{o.strategy}.max_order_qty"
     if o.qty > Decimal(str(max_qty)):
         return Rejection("max_order_qty", f"order quantity {_n(o.qty)} exceeds {key} {_n(max_qty)}")
-    price = o.limit_price or c.reference_price
+    price = o.limit_price or o.stop_price or c.reference_price
     if price is None:
         return Rejection("no_price", f"no price for {o.symbol} to value the order")
     notional = o.qty * price
@@ -167,26 +176,32 @@ def order_size(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reje
 
 
 def position(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Rejection | None:
-    if not r.position.enabled or c.is_reducing:
+    if not r.position.enabled:
         return None
     o = c.order
     sign = o.side.sign
     price = c.reference_price or o.limit_price or Decimal(0)
     p = r.position
-    limits: list[tuple[Decimal, float | None, str, float | None, str]] = [
-        (
-            c.position + sign * (c.same_side_leaves + o.qty),
-            p.max_qty,
-            "risk.position.max_qty",
-            p.max_notional,
-            "risk.position.max_notional",
-        ),
-    ]
-    if s is not None:
+    qty = o.leaves_qty  # a changed order that is partly filled already holds the rest
+    limits: list[tuple[Decimal, float | None, str, float | None, str]] = []
+    if not c.is_reducing:  # shrinking the account's position is never trapped
+        limits.append(
+            (
+                c.position + sign * (c.same_side_leaves + qty),
+                p.max_qty,
+                "risk.position.max_qty",
+                p.max_notional,
+                "risk.position.max_notional",
+            )
+        )
+    mine = c.strategy_position + sign * (c.strategy_same_side_leaves + qty)
+    # A strategy's own limit binds whenever the order grows that strategy's own position,
+    # even if it shrinks the account's (another strategy may hold the other side).
+    if s is not None and abs(mine) > abs(c.strategy_position):
         key = f"risk.strategies.{o.strategy}"
         limits.append(
             (
-                c.strategy_position + sign * (c.strategy_same_side_leaves + o.qty),
+                mine,
                 s.max_position_qty,
                 f"{key}.max_position_qty",
                 s.max_position_notional,
@@ -215,25 +230,30 @@ def exposure(c: CheckContext, r: RiskConfig) -> Rejection | None:
     if not r.exposure.enabled or c.is_reducing:
         return None
     o = c.order
-    if c.equity <= 0:
+    if not c.equity > 0:
         return Rejection("exposure", f"equity is {_n(c.equity)}: no new exposure is allowed")
+    # Working orders count as if they fill: in each symbol all its buys or all its sells,
+    # whichever is worse, so an order that closes a position (a stop) adds nothing.
     price = float(c.reference_price or o.limit_price or 0)
-    delta = float(o.qty) * price * o.side.sign
-    pos_value = float(c.position) * price
-    gross = c.gross_exposure - abs(pos_value) + abs(pos_value + delta)
-    net = c.net_exposure + delta
-    gross_pct, net_pct = gross / c.equity * 100, abs(net) / c.equity * 100
+    qty, q, is_buy = o.leaves_qty, c.position, o.side is Side.BUY
+    same = c.same_side_leaves + qty
+    buys, sells = (same, c.opposite_leaves) if is_buy else (c.opposite_leaves, same)
+    worst = float(max(abs(q + buys), abs(q - sells))) * price
+    gross = c.gross_exposure - abs(float(q) * price) + worst + c.working_gross_elsewhere
+    delta = float(qty) * price
+    high = c.net_exposure + c.working_buys + (delta if is_buy else 0.0)
+    low = c.net_exposure - c.working_sells - (0.0 if is_buy else delta)
+    gross_pct, net_pct = gross / c.equity * 100, max(high, -low) / c.equity * 100
     if gross_pct > r.exposure.max_gross_pct:
         return Rejection(
             "max_gross_exposure",
-            f"gross exposure would be {gross_pct:.1f}% of "
-            f"equity, beyond risk.exposure.max_gross_pct "
-            f"{_g(r.exposure.max_gross_pct)}%",
+            f"gross exposure would be {gross_pct:.1f}% of equity with working orders, "
+            f"beyond risk.exposure.max_gross_pct {_g(r.exposure.max_gross_pct)}%",
         )
     if net_pct > r.exposure.max_net_pct:
         return Rejection(
             "max_net_exposure",
-            f"net exposure would be {net_pct:.1f}% of equity, "
+            f"net exposure would be {net_pct:.1f}% of equity with working orders, "
             f"beyond risk.exposure.max_net_pct {_g(r.exposure.max_net_pct)}%",
         )
     return None
@@ -244,7 +264,7 @@ def buying_power(c: CheckContext, r: RiskConfig) -> Rejection | None:
         return None
     o = c.order
     if o.side is Side.SELL:
-        if c.position - c.same_side_leaves - o.qty >= 0:
+        if c.position - c.same_side_leaves - o.leaves_qty >= 0:
             return None  # sells only what is held
         if not r.buying_power.allow_short:
             return Rejection(
@@ -255,8 +275,8 @@ def buying_power(c: CheckContext, r: RiskConfig) -> Rejection | None:
         if not c.instrument.is_shortable:
             return Rejection("not_shortable", f"{o.symbol} cannot be sold short")
         return None
-    price = o.limit_price or c.reference_price or Decimal(0)
-    need = o.qty * price
+    price = o.limit_price or o.stop_price or c.reference_price or Decimal(0)
+    need = o.leaves_qty * price
     free = c.cash - c.reserved_cash
     if need > free:
         return Rejection(
@@ -273,11 +293,12 @@ def order_rate(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reje
         return None
     q = r.order_rate
     strategy = c.order.strategy or "manual"
-    per_s = q.per_strategy_per_second
-    per_m = q.per_strategy_per_minute
-    if s is not None:
-        per_s = min(per_s, s.per_second or per_s)
-        per_m = min(per_m, s.per_minute or per_m)
+    per_s, per_s_key = q.per_strategy_per_second, "risk.order_rate.per_strategy_per_second"
+    per_m, per_m_key = q.per_strategy_per_minute, "risk.order_rate.per_strategy_per_minute"
+    if s is not None and s.per_second is not None and s.per_second < per_s:
+        per_s, per_s_key = s.per_second, f"risk.strategies.{c.order.strategy}.per_second"
+    if s is not None and s.per_minute is not None and s.per_minute < per_m:
+        per_m, per_m_key = s.per_minute, f"risk.strategies.{c.order.strategy}.per_minute"
     for count, limit, what, key in (
         (c.sent_last_second, q.per_second, "in the last second", "risk.order_rate.per_second"),
         (c.sent_last_minute, q.per_minute, "in the last minute", "risk.order_rate.per_minute"),
@@ -285,13 +306,13 @@ def order_rate(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reje
             c.strategy_sent_last_second,
             per_s,
             f"from {strategy} in the last second",
-            "risk.order_rate.per_strategy_per_second",
+            per_s_key,
         ),
         (
             c.strategy_sent_last_minute,
             per_m,
             f"from {strategy} in the last minute",
-            "risk.order_rate.per_strategy_per_minute",
+            per_m_key,
         ),
     ):
         if count >= limit:
