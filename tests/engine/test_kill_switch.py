@@ -9,9 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tpm.adapters.brokers.paper import PaperBroker
 from tpm.adapters.feeds.replay import ReplayFeed
+from tpm.adapters.feeds.sim import SimulatedMarket
 from tpm.config.risk import LossLimit, OrderSizeLimits, RiskConfig
 from tpm.domain import (
     Bar,
@@ -26,6 +28,7 @@ from tpm.domain import (
 )
 from tpm.engine.client import LocalEngineClient
 from tpm.engine.engine import Engine, EngineSettings
+from tpm.engine.protocols import MarketFeed
 from tpm.store.sql_store import SqlStore
 from tpm.strategies.base import StrategyContext, TargetPosition
 
@@ -36,14 +39,15 @@ class Churn:
     name = "churn"
     timeframe = Timeframe.M1
 
-    def __init__(self, symbol: str, qty: int) -> None:
+    def __init__(self, symbol: str, notional: int) -> None:
         self.symbols = (symbol,)
-        self._qty = qty
+        self._notional = notional
         self._sign = 1
 
     def on_bar(self, bar: Bar, ctx: StrategyContext) -> Sequence[TargetPosition]:
         self._sign = -self._sign
-        return (TargetPosition(bar.symbol, Decimal(self._sign * self._qty), "churn"),)
+        qty = int(self._notional / bar.close)
+        return (TargetPosition(bar.symbol, Decimal(self._sign * qty), "churn"),)
 
     def on_start(self, ctx: StrategyContext) -> Sequence[TargetPosition]:
         return ()
@@ -77,11 +81,22 @@ def _csv(path: Path, n: int) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
-def _engine(tmp_path: Path, risk: RiskConfig, speed: float = 200.0) -> tuple[Engine, ProbeBroker]:
+def _engine(
+    tmp_path: Path, risk: RiskConfig, speed: float = 200.0, market: str = "replay"
+) -> tuple[Engine, ProbeBroker]:
     csv = tmp_path / "acme.csv"
     if not csv.exists():
         _csv(csv, 3000)
-    feed = ReplayFeed([(csv, "ACME")], speed=speed)
+    feed: MarketFeed
+    if market == "sim":
+        # The simulated market, as fast as it goes, on the clock its ticks carry.
+        feed = SimulatedMarket(
+            seed=5, symbols=3, tick_hz=2, realtime=False, history_days=5, history_minutes=60
+        )
+        symbol = feed.instruments()[0].symbol
+    else:
+        feed = ReplayFeed([(csv, "ACME")], speed=speed)
+        symbol = "ACME"
     broker = ProbeBroker(
         feed.instruments(), latency_ms=0, slippage_bps=20, commission_per_share=0.02
     )
@@ -91,7 +106,7 @@ def _engine(tmp_path: Path, risk: RiskConfig, speed: float = 200.0) -> tuple[Eng
         broker,
         SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"),
         settings,
-        [Churn("ACME", 400)],
+        [Churn(symbol, 16_000)],
     )
     broker.engine = engine
     return engine, broker
@@ -103,19 +118,21 @@ async def _until(condition: object, timeout_s: float = 30.0) -> None:
             await asyncio.sleep(0.02)
 
 
+@pytest.mark.parametrize("market", ["sim", "replay"])
 async def test_a_runaway_strategy_hits_the_loss_limit_and_everything_stops(
-    tmp_path: Path,
+    tmp_path: Path, market: str
 ) -> None:
     risk = RiskConfig(daily_loss=LossLimit(max_pct=0.5))
-    engine, broker = _engine(tmp_path, risk)
+    engine, broker = _engine(tmp_path, risk, market=market)
+    symbol = engine.runner.strategies[0].symbols[0]
     await engine.start()
     try:
         await _until(lambda: engine.oms.orders and engine.portfolio.fill_count >= 2)
-        state = engine.market.state("ACME")
+        state = engine.market.state(symbol)
         assert state is not None
         resting = await engine.oms.submit(
             OrderRequest(
-                "ACME",
+                symbol,
                 Side.BUY,
                 Decimal(10),
                 OrderType.LIMIT,
@@ -135,7 +152,7 @@ async def test_a_runaway_strategy_hits_the_loss_limit_and_everything_stops(
         assert all(st is not TradingState.HALTED for _, _, st in broker.received)
     finally:
         await engine.stop()
-    again, broker2 = _engine(tmp_path, risk)
+    again, broker2 = _engine(tmp_path, risk, market=market)
     await again.start()
     try:
         assert again.risk.state is TradingState.HALTED
@@ -149,7 +166,7 @@ async def test_a_runaway_strategy_hits_the_loss_limit_and_everything_stops(
 async def test_every_entry_point_goes_through_the_risk_engine(tmp_path: Path) -> None:
     risk = RiskConfig(order_size=OrderSizeLimits(max_qty=500))
     engine, broker = _engine(tmp_path, risk, speed=50.0)
-    engine.runner.strategies[0]._qty = 900  # type: ignore[attr-defined]  # above the limit
+    engine.runner.strategies[0]._notional = 36_000  # type: ignore[attr-defined]  # 900 shares
     await engine.start()
     try:
         await _until(lambda: engine.risk.rejections["max_order_qty"] >= 1)  # the strategy

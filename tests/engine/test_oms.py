@@ -29,6 +29,7 @@ from tpm.domain import (
     Severity,
     Side,
     TimeInForce,
+    TradingState,
 )
 from tpm.engine.bus import Bus
 from tpm.engine.clock import ManualClock
@@ -380,3 +381,22 @@ async def test_events_that_do_not_fit_are_ignored(store: SqlStore) -> None:
     await rig.oms.on_broker_message(BrokerOrderEvent(ClientOrderId("ghost"), OrderAccepted(T0)))
     assert rig.oms.orders[order.client_order_id] is filled
     assert ClientOrderId("ghost") not in rig.oms.orders
+
+
+async def test_a_halt_that_lands_while_the_order_is_stored_keeps_it_from_the_broker(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig = Rig(store)
+    save = store.save_order
+
+    async def save_then_halt(order: Order) -> None:
+        await save(order)
+        rig.risk.set_state(TradingState.HALTED, "kill switch")
+
+    monkeypatch.setattr(store, "save_order", save_then_halt)
+    order = await rig.submit(10)
+    assert order.status is OrderStatus.REJECTED
+    assert order.reason == "trading was halted before the order went out (kill switch)"
+    assert rig.probe.submitted == []
+    monkeypatch.setattr(store, "save_order", save)
+    assert (await rig.stored(order.client_order_id)).status is OrderStatus.REJECTED

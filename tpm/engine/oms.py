@@ -149,11 +149,9 @@ class OrderManager:
         await self._store.save_order(order)
         self.orders[order.client_order_id] = order
         self._published(order)
-        if self._risk.is_stopping:  # stopping began while the order was being stored
-            await self._apply(
-                order.client_order_id,
-                OrderRejected(self._now_ns(), "the engine is stopping; no new orders are sent"),
-            )
+        late = self._risk.late_refusal(is_flatten)  # the state moved while it was stored
+        if late is not None:
+            await self._apply(order.client_order_id, OrderRejected(self._now_ns(), late))
             return self.orders[order.client_order_id]
         log.info("order %s: %s", order.client_order_id[:8], _describe(order))
         self.sending.add(order.client_order_id)

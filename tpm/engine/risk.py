@@ -81,6 +81,15 @@ class RiskEngine:
             self.rejections[rejection.code] += 1
         return rejection
 
+    def late_refusal(self, is_flatten: bool = False) -> str | None:
+        """Why an order admitted a moment ago must not go out after all: the engine began to
+        stop, or trading was halted, while the order was being stored."""
+        if self.is_stopping:
+            return "the engine is stopping; no new orders are sent"
+        if self.state is TradingState.HALTED and not is_flatten:
+            return f"trading was halted before the order went out{self._why()}"
+        return None
+
     def admit_replacement(self, current: Order, candidate: Order) -> Rejection | None:
         """Check new terms for a working order as if it were placed now, without its old self."""
         try:
