@@ -29,6 +29,7 @@ from tpm.domain.orders import (
     new_client_order_id,
 )
 from tpm.domain.reference import FUNDAMENTAL_FIELDS, Fundamentals, NewsItem
+from tpm.domain.score import Driver, PillarScore, Rating, Score
 from tpm.domain.timeutil import dt_to_ns, ns_to_dt, ns_to_iso
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "BrokerMessage",
     "BrokerOrderEvent",
     "ClientOrderId",
+    "Driver",
     "EquitySnapshot",
     "FeedState",
     "FeedStatus",
@@ -61,8 +63,11 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "OrderUpdated",
+    "PillarScore",
     "Position",
     "Quote",
+    "Rating",
+    "Score",
     "Severity",
     "Side",
     "TimeInForce",
