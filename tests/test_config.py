@@ -181,3 +181,35 @@ def test_the_example_documents_every_key_with_its_default() -> None:
     for key in keyed:
         assert f"# [{key}.NAME]" in text
     assert Config.model_validate(data) == Config()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[scores.weights]\ntechnical = 0.5",
+            "config.toml: scores.weights: technical + fundamental + sentiment must add up to 1, got 1.1",
+        ),
+        (
+            "[scores.ratings]\nbuy = 30",
+            "config.toml: scores.ratings: bands must rise: sell 20 < hold 40 < buy 30 < strong_buy 80",
+        ),
+        (
+            '[scores]\ntimeframe = "1m"',
+            "config.toml: scores: timeframe \"1m\" must be one of timeframes ['15m', '1h', '1d']",
+        ),
+        (
+            '[news]\nkind = "twitter"',
+            "config.toml: news.kind: must be one of 'sim', 'rss' or 'off'",
+        ),
+    ],
+)
+def test_score_settings_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    assert str(err.value).startswith(message)
+
+
+def test_weights_that_add_up_are_taken(tmp_path: Path) -> None:
+    cfg = _load(tmp_path, "[scores.weights]\ntechnical = 0.6\nfundamental = 0.2\nsentiment = 0.2\n")
+    assert (cfg.scores.weights.technical, cfg.scores.weights.sentiment) == (0.6, 0.2)

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from tpm.config.base import Lax, Section, TimeframeName
 from tpm.config.risk import RiskConfig
+from tpm.config.scores import FundamentalsConfig, NewsConfig, ScoresConfig
 
 __all__ = [
     "BrokerConfig",
@@ -157,4 +158,7 @@ class Config(Section):
     store: StoreConfig = StoreConfig()
     market: MarketConfig = MarketConfig()
     risk: RiskConfig = RiskConfig()
+    scores: ScoresConfig = ScoresConfig()
+    news: NewsConfig = NewsConfig()
+    fundamentals: FundamentalsConfig = FundamentalsConfig()
     demo: DemoStrategyConfig = DemoStrategyConfig()
