@@ -1,0 +1,1 @@
+"""News sources: the simulated market's, and RSS/Atom feeds."""
