@@ -252,3 +252,21 @@ async def test_concurrent_writers_serialise(db_url: str) -> None:
         assert len(await store.load_orders()) == 40
     finally:
         await store.close()
+
+
+async def test_fundamentals_merge_the_latest_figure_of_every_row(db_url: str) -> None:
+    store = await _open(db_url)
+    try:
+        await store.save_fundamentals(
+            [
+                Fundamentals("ACME", T0, "csv", pe=10.0, roe=0.12, current_ratio=None),
+                Fundamentals("ACME", T0 + 10**9, "edgar", pe=None, roe=0.15, current_ratio=1.4),
+                Fundamentals("BETA", T0, "csv", pb=2.0),
+            ]
+        )
+        by = {f.symbol: f for f in await store.load_fundamentals()}
+        acme = by["ACME"]
+        assert (acme.pe, acme.roe, acme.current_ratio) == (10.0, 0.15, 1.4)
+        assert acme.as_of_ns == T0 + 10**9 and by["BETA"].pb == 2.0
+    finally:
+        await store.close()

@@ -56,6 +56,26 @@ def _parser() -> argparse.ArgumentParser:
         help="bar size (default: detected from the timestamps)",
     )
 
+    fund = sub.add_parser(
+        "import-fundamentals",
+        help="store company fundamentals from a CSV file (or SEC EDGAR)",
+        description="Read company figures from a CSV file (columns detected by name) and store "
+        "them with the companies' sectors. With --source edgar, FILE lists tickers and the "
+        "figures come from SEC EDGAR company facts.",
+    )
+    fund.add_argument("file", help="the CSV file (with --source edgar: tickers, one a line)")
+    fund.add_argument(
+        "--source",
+        choices=["csv", "edgar"],
+        default="csv",
+        help="where the figures come from (default csv)",
+    )
+    fund.add_argument(
+        "--sectors",
+        metavar="FILE",
+        help="a CSV of symbols and sectors (e.g. nyse_securities.csv) overriding the file's",
+    )
+
     for name, what in (("orders", "orders"), ("fills", "fills"), ("portfolio", "the portfolio")):
         c = sub.add_parser(
             name,
@@ -124,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     handlers: dict[str | None, Command] = {
         "import": commands.import_bars,
+        "import-fundamentals": commands.import_fundamentals,
         "orders": commands.orders,
         "fills": commands.fills,
         "portfolio": commands.portfolio,

@@ -146,6 +146,12 @@ def import_bars(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_fundamentals(args: argparse.Namespace) -> int:
+    from tpm.cli import fundamentals
+
+    return fundamentals.import_fundamentals(args)
+
+
 def orders(args: argparse.Namespace) -> int:
     store = _open_store(args)
     rows = asyncio.run(report.with_store(store, lambda s: s.load_orders(open_only=args.open)))

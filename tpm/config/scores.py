@@ -30,9 +30,7 @@ class WeightsConfig(Section):
     def _sum_to_one(self) -> WeightsConfig:
         total = self.technical + self.fundamental + self.sentiment
         if abs(total - 1.0) > 1e-9:
-            raise ValueError(
-                f"technical + fundamental + sentiment must add up to 1, got {total:g}"
-            )
+            raise ValueError(f"technical + fundamental + sentiment must add up to 1, got {total:g}")
         return self
 
 
@@ -91,6 +89,10 @@ class EdgarConfig(Section):
     """Who is asking, as the SEC requires: "Your Name your@email.example"."""
     max_age_h: float = Field(24.0, gt=0, le=24 * 365)
     """Cached company facts younger than this are not fetched again."""
+    cache_dir: str = ""
+    """Where responses are cached; empty: edgar-cache in the data directory."""
+    requests_per_s: float = Field(8.0, gt=0, le=10)
+    """Pace of requests to the SEC (which allows at most 10 a second)."""
 
 
 class FundamentalsConfig(Section):

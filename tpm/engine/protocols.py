@@ -20,6 +20,7 @@ from tpm.domain import (
     Notification,
     Order,
     Quote,
+    Score,
     Timeframe,
     Trade,
 )
@@ -161,6 +162,8 @@ class Store(Protocol):
     def write_equity(self, snapshot: EquitySnapshot) -> None: ...
 
     def write_notification(self, notification: Notification) -> None: ...
+
+    def write_score(self, score: Score) -> None: ...
 
     async def flush(self) -> None: ...
 

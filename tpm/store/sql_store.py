@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tpm.domain import (
+    FUNDAMENTAL_FIELDS,
     Bar,
     EquitySnapshot,
     Fill,
@@ -25,6 +26,7 @@ from tpm.domain import (
     Notification,
     Order,
     Quote,
+    Score,
     Severity,
     Timeframe,
     dt_to_ns,
@@ -147,6 +149,9 @@ class SqlStore(SqlBase):
     def write_notification(self, notification: Notification) -> None:
         self.write_behind.notification(notification)
 
+    def write_score(self, score: Score) -> None:
+        self.write_behind.score(score)
+
     async def flush(self) -> None:
         await self.write_behind.flush()
 
@@ -256,6 +261,24 @@ class SqlStore(SqlBase):
             await conn.execute(mapping.upsert(self.dialect, FUNDAMENTALS), data)
 
         await self._write("saving fundamentals", fn)
+
+    async def load_fundamentals(self) -> list[Fundamentals]:
+        """Every symbol's figures: per figure, the latest value any stored row reports."""
+        t = FUNDAMENTALS
+
+        async def fn(conn: AsyncConnection) -> list[Fundamentals]:
+            merged: dict[str, dict[str, object]] = {}
+            for r in await conn.execute(select(t).order_by(t.c.as_of)):
+                row = merged.setdefault(r.symbol, {"symbol": r.symbol})
+                row["as_of_ns"] = dt_to_ns(r.as_of)
+                row["source"] = r.source
+                for name in FUNDAMENTAL_FIELDS:
+                    value = getattr(r, name)
+                    if value is not None:
+                        row[name] = value
+            return [Fundamentals(**row) for row in merged.values()]  # type: ignore[arg-type]
+
+        return await self._read(fn)
 
     async def save_news(self, items: Sequence[NewsItem]) -> None:
         if not items:

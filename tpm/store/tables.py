@@ -172,6 +172,8 @@ class ScoreRow(SQLModel, table=True):
     sentiment: float | None = _opt_float()
     composite: float | None = _opt_float()
     rating: str = _text(16, default="")
+    drivers: str = Field(default="", sa_type=Text)
+    """The composite's drivers, one per line, strongest first."""
 
 
 class NewsRow(SQLModel, table=True):

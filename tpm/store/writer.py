@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tpm.domain import Bar, EquitySnapshot, Notification, Quote
+from tpm.domain import Bar, EquitySnapshot, Notification, Quote, Score
 from tpm.store.db import retrying
 
 __all__ = ["WriteBehind", "WriterStats"]
@@ -95,7 +95,18 @@ class WriteBehind:
         self._notes = _Sink(
             _sql(dialect, "notifications", ["ts", "severity", "kind", "title", "message"], [])
         )
-        self._sinks = (self._bars, self._equity, self._notes, self._quotes)
+        score_cols = [
+            "symbol",
+            "ts",
+            "technical",
+            "fundamental",
+            "sentiment",
+            "composite",
+            "rating",
+            "drivers",
+        ]
+        self._scores = _Sink(_sql(dialect, "scores", score_cols, ["symbol", "ts"]))
+        self._sinks = (self._bars, self._equity, self._notes, self._scores, self._quotes)
 
     @property
     def pending(self) -> int:
@@ -162,6 +173,21 @@ class WriteBehind:
     def notification(self, n: Notification) -> None:
         self._queued(
             self._notes, (self._ts(n.ts_ns), n.severity.value, n.kind, n.title[:128], n.message)
+        )
+
+    def score(self, s: Score) -> None:
+        self._queued(
+            self._scores,
+            (
+                s.symbol,
+                self._ts(s.ts_ns),
+                s.technical.value,
+                s.fundamental.value,
+                s.sentiment.value,
+                s.composite,
+                "" if s.rating is None else s.rating.value,
+                "\n".join(d.text for d in s.drivers),
+            ),
         )
 
     async def run(self) -> None:
