@@ -200,7 +200,7 @@ def test_the_example_documents_every_key_with_its_default() -> None:
         ),
         (
             '[news]\nkind = "twitter"',
-            "config.toml: news.kind: must be one of 'sim', 'rss' or 'off'",
+            "config.toml: news.kind: must be one of 'auto', 'sim', 'rss' or 'off'",
         ),
     ],
 )

@@ -8,7 +8,7 @@ from tpm.adapters.brokers.paper import PaperBroker
 from tpm.config import Config, Paths
 from tpm.domain import Timeframe, to_decimal
 from tpm.engine.engine import Engine, EngineSettings
-from tpm.engine.protocols import MarketFeed
+from tpm.engine.protocols import FundamentalsSource, MarketFeed, NewsSource
 from tpm.errors import ConfigError
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend, Strategy
@@ -89,6 +89,68 @@ def _strategies(config: Config, feed: MarketFeed) -> list[Strategy]:
     ]
 
 
+def _fundamentals_source(config: Config) -> str:
+    source = config.fundamentals.source
+    if source == "auto":
+        return "sim" if config.feed.kind == "sim" else "store"
+    return source
+
+
+def build_fundamentals(config: Config, paths: Paths, feed: MarketFeed) -> FundamentalsSource | None:
+    """The live source of company figures, or None when they come from the store."""
+    f = config.fundamentals
+    if _fundamentals_source(config) == "store":
+        return None
+    if f.source == "edgar":
+        from tpm.adapters.fundamentals.edgar import EdgarFundamentals
+
+        if not f.edgar.user_agent.strip():
+            raise ConfigError(
+                "config.toml: fundamentals.edgar.user_agent: the SEC requires one, e.g. "
+                '"Jane Trader jane@example.com"'
+            )
+        cache = (
+            Path(f.edgar.cache_dir).expanduser()
+            if f.edgar.cache_dir
+            else (paths.data_dir / "edgar-cache")
+        )
+        return EdgarFundamentals(
+            f.edgar.user_agent,
+            cache_dir=cache,
+            max_age_s=f.edgar.max_age_h * 3600,
+            requests_per_s=f.edgar.requests_per_s,
+        )
+    source = getattr(feed, "fundamentals_source", None)
+    if not callable(source):
+        raise ConfigError(
+            'config.toml: fundamentals.source: "sim" needs feed.kind = "sim"; use "store" '
+            '(after tpm import-fundamentals) or "edgar"'
+        )
+    return source()  # type: ignore[no-any-return]
+
+
+def build_news(config: Config, feed: MarketFeed) -> NewsSource | None:
+    n = config.news
+    kind = n.kind if n.kind != "auto" else ("sim" if config.feed.kind == "sim" else "off")
+    if kind == "off":
+        return None
+    if kind == "rss":
+        from tpm.adapters.news.rss import RssNews
+
+        if not n.rss_urls:
+            raise ConfigError(
+                'config.toml: news.rss_urls: news.kind = "rss" needs at least one URL'
+            )
+        symbols = [i.symbol for i in feed.instruments()]
+        return RssNews(n.rss_urls, symbols, poll_s=n.poll_s, timeout_s=n.timeout_s)
+    source = getattr(feed, "news_source", None)
+    if not callable(source):
+        raise ConfigError(
+            'config.toml: news.kind: "sim" needs feed.kind = "sim"; use "rss" or "off"'
+        )
+    return source()  # type: ignore[no-any-return]
+
+
 def build_engine(config: Config, paths: Paths) -> Engine:
     feed = build_feed(config)
     p = config.broker.paper
@@ -112,6 +174,16 @@ def build_engine(config: Config, paths: Paths) -> Engine:
         quote_sample_s=config.store.quote_sample_s,
         shutdown_orders=config.engine.shutdown_orders,
         risk=config.risk,
+        scores=config.scores,
+        fundamentals_from_store=_fundamentals_source(config) == "store",
         market_clock=config.feed.kind == "replay",
     )
-    return Engine(feed, broker, build_store(config, paths), settings, _strategies(config, feed))
+    return Engine(
+        feed,
+        broker,
+        build_store(config, paths),
+        settings,
+        _strategies(config, feed),
+        fundamentals=build_fundamentals(config, paths, feed),
+        news=build_news(config, feed),
+    )

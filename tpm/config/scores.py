@@ -74,8 +74,9 @@ class ScoresConfig(Section):
 
 
 class NewsConfig(Section):
-    kind: Literal["sim", "rss", "off"] = "sim"
-    """Where headlines come from: the simulated market's, RSS/Atom feeds, or none."""
+    kind: Literal["auto", "sim", "rss", "off"] = "auto"
+    """Where headlines come from: the simulated market's, RSS/Atom feeds, or none; auto: the
+    simulated market's when feed.kind is "sim", else none."""
     rss_urls: Annotated[tuple[str, ...], Lax] = ()
     """Feed URL templates; {symbol} is replaced by each watched symbol (or used as is)."""
     poll_s: float = Field(300.0, ge=10, le=86_400)
@@ -96,6 +97,7 @@ class EdgarConfig(Section):
 
 
 class FundamentalsConfig(Section):
-    source: Literal["sim", "store", "edgar"] = "sim"
-    """The simulated market's figures, what tpm import-fundamentals stored, or SEC EDGAR."""
+    source: Literal["auto", "sim", "store", "edgar"] = "auto"
+    """The simulated market's figures, what tpm import-fundamentals stored, or SEC EDGAR;
+    auto: the simulated market's when feed.kind is "sim", else the stored ones."""
     edgar: EdgarConfig = EdgarConfig()

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from tpm.config.risk import RiskConfig
+from tpm.config.scores import ScoresConfig
 from tpm.domain import (
     ZERO,
     Bar,
@@ -40,9 +41,17 @@ from tpm.engine.kill_switch import KillSwitch
 from tpm.engine.market import MarketData
 from tpm.engine.oms import OrderManager
 from tpm.engine.portfolio import Portfolio
-from tpm.engine.protocols import Broker, MarketConsumer, MarketFeed, Store
+from tpm.engine.protocols import (
+    Broker,
+    FundamentalsSource,
+    MarketConsumer,
+    MarketFeed,
+    NewsSource,
+    Store,
+)
 from tpm.engine.risk import RiskEngine
 from tpm.engine.runner import StrategyRunner
+from tpm.engine.scoring import ScoreBoard
 from tpm.engine.snapshot import SPARK_BARS, SnapshotPublisher
 from tpm.strategies.base import Strategy
 
@@ -68,6 +77,9 @@ class EngineSettings:
     snapshot_hz: float = 10.0
     watchlist: tuple[str, ...] = ()
     """Symbols the UI lists at first start; empty: every symbol of the feed."""
+    scores: ScoresConfig = field(default_factory=ScoresConfig)
+    fundamentals_from_store: bool = False
+    """Score the figures tpm import-fundamentals stored instead of a live source's."""
     market_clock: bool = False
     """Follow the feed's timestamps instead of the wall clock (replays)."""
 
@@ -83,9 +95,13 @@ class Engine:
         settings: EngineSettings | None = None,
         strategies: Sequence[Strategy] = (),
         clock: Clock | None = None,
+        *,
+        fundamentals: FundamentalsSource | None = None,
+        news: NewsSource | None = None,
     ) -> None:
         self.settings = s = settings or EngineSettings()
         self.feed, self.broker, self.store = feed, broker, store
+        self.fundamentals, self.news = fundamentals, news
         self.clock: Clock = clock or (ManualClock() if s.market_clock else LiveClock())
         self.bus = Bus()
         self.market = MarketData(
@@ -102,7 +118,13 @@ class Engine:
             self.bus, store, broker, self.risk, self.portfolio, self.clock.now_ns
         )
         self.runner = StrategyRunner(
-            self.bus, self.oms, self.portfolio, self.market, strategies, can_trade=self.can_trade
+            self.bus,
+            self.oms,
+            self.portfolio,
+            self.market,
+            strategies,
+            can_trade=self.can_trade,
+            has_rate_room=self.risk.has_rate_room,
         )
         self.kill_switch = KillSwitch(
             self.risk, self.oms, self.runner, self.portfolio, store, self.bus
@@ -128,6 +150,14 @@ class Engine:
             self.clock.now_ns,
             hz=s.snapshot_hz,
         )
+        self.scores = ScoreBoard(
+            self.bus,
+            store,
+            s.scores,
+            self.clock.now_ns,
+            {i.symbol: i.sector for i in feed.instruments()},
+        )
+        self.publisher.scores = self.scores.latest
         self.control = ControlChannel(self)
         self.shutdown_orders = s.shutdown_orders
         self.started_ns = 0
@@ -215,12 +245,20 @@ class Engine:
         await self.link.connect()
         await self._warm_up()
         await self._seed_publisher()
+        await self.scores.start(
+            self.feed,
+            self.fundamentals,
+            self.news,
+            fundamentals_from_store=s.fundamentals_from_store,
+        )
         self.started_ns = self.clock.now_ns()
         self._spawn(self.link.pump(), "feed-pump")
         self._spawn(self.runner.run(), "runner")
         self._spawn(self._timers(), "timers")
         self._spawn(self.publisher.run(), "snapshots")
         self._spawn(self.control.run(), "control")
+        if self.news is not None:
+            self._spawn(self.scores.pump_news(self.news), "news")
         self.is_started = True
         await self.store.audit(
             "engine", "engine.start", f"feed={self.feed.name} broker={self.broker.name}"

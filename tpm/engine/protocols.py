@@ -183,6 +183,10 @@ class Store(Protocol):
 
     async def save_fundamentals(self, rows: Sequence[Fundamentals]) -> None: ...
 
+    async def load_fundamentals(self) -> list[Fundamentals]:
+        """Every symbol's latest stored figures."""
+        ...
+
     async def save_news(self, items: Sequence[NewsItem]) -> None: ...
 
     async def pending_commands(self) -> list[dict[str, Any]]:

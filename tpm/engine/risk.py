@@ -81,6 +81,22 @@ class RiskEngine:
             self.rejections[rejection.code] += 1
         return rejection
 
+    def has_rate_room(self, strategy: str) -> bool:
+        """Whether one more order from `strategy` now stays within every order-rate limit."""
+        q = self.config.order_rate
+        if not q.enabled:
+            return True
+        s = self.config.strategies.get(strategy)
+        per_s = min(q.per_strategy_per_second, (s.per_second if s else None) or q.per_second)
+        per_m = min(q.per_strategy_per_minute, (s.per_minute if s else None) or q.per_minute)
+        now, book = self._now_ns(), self.book
+        return (
+            book.sent(now, _NS) < q.per_second
+            and book.sent(now, 60 * _NS) < q.per_minute
+            and book.sent(now, _NS, strategy) < per_s
+            and book.sent(now, 60 * _NS, strategy) < per_m
+        )
+
     def late_refusal(self, is_flatten: bool = False) -> str | None:
         """Why an order admitted a moment ago must not go out after all: the engine began to
         stop, or trading was halted, while the order was being stored."""

@@ -58,8 +58,10 @@ class StrategyRunner:
         strategies: Iterable[Strategy] = (),
         *,
         can_trade: Callable[[], bool] = lambda: True,
+        has_rate_room: Callable[[str], bool] = lambda strategy: True,
     ) -> None:
         self._oms = oms
+        self._has_rate_room = has_rate_room
         self._portfolio = portfolio
         self.ctx = EngineContext(portfolio, market)
         self._market = market
@@ -128,13 +130,15 @@ class StrategyRunner:
         """A target waits (the latest per strategy and symbol) while its market has no live
         data: a market order needs a fresh price, and the engine refuses one without it."""
         state = self._market.state(target.symbol)
-        if self._can_trade() and state is not None and state.updated_ns:
+        has_data = self._can_trade() and state is not None and state.updated_ns
+        # Pacing itself within the order-rate limits beats having the risk engine refuse
+        # a burst (a strategy stating its view on many symbols at start, say).
+        if has_data and self._has_rate_room(st.name):
             return True
         key = (st.name, target.symbol)
         if key not in self.deferred:
-            log.info(
-                "%s: target %s %s waits for live market data", st.name, target.symbol, target.qty
-            )
+            why = "live market data" if not has_data else "room under the order-rate limits"
+            log.info("%s: target %s %s waits for %s", st.name, target.symbol, target.qty, why)
         self.deferred[key] = (st, target)
         return False
 

@@ -15,6 +15,7 @@ from tpm.domain import (
     Notification,
     Order,
     OrderUpdated,
+    Score,
     Timeframe,
 )
 from tpm.domain.snapshot import (
@@ -77,6 +78,8 @@ class SnapshotPublisher:
         self._seen_accepted = -1
         self._last_publish_ns = 0
         self.latest: EngineSnapshot | None = None
+        self.scores: dict[str, Score] = {}
+        """The latest Score per symbol (the engine's score board keeps it current)."""
         bus.subscribe(Bar, self._on_bar)
         bus.subscribe(Notification, self._on_note)
         bus.subscribe(FillBooked, self._on_fill)
@@ -136,9 +139,14 @@ class SnapshotPublisher:
         old = self._rows.get(symbol)
         spark = self._spark.get(symbol, ())
         spark_tail = spark[-1] if spark else None
+        scored = self.scores.get(symbol)
+        score = None if scored is None else scored.composite
+        rating = "" if scored is None or scored.rating is None else scored.rating.value
         if (
             old is not None
             and old.updated_ns == s.updated_ns
+            and old.score == score
+            and old.rating == rating
             and (
                 (old.spark[-1] if old.spark else None) == spark_tail
                 and len(old.spark) == len(spark)
@@ -163,6 +171,8 @@ class SnapshotPublisher:
             change_pct=change,
             volume=day.volume if day else 0.0,
             spark=tuple(spark),
+            score=score,
+            rating=rating,
             updated_ns=s.updated_ns,
             version=(old.version + 1) if old else 1,
         )
