@@ -3,6 +3,7 @@ drivers that explain it, strongest first."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -83,11 +84,8 @@ def composite_score(
         return Score(symbol, ts_ns, technical, fundamental, sentiment, None, None, ())
     value = total / weight_sum
     # A driver's pull on the composite is its pull on its pillar times the pillar's share.
-    ranked = sorted(
-        (Driver(d.text, d.impact * w / weight_sum) for w, d in drivers),
-        key=lambda d: abs(d.impact),
-        reverse=True,
-    )
+    top = heapq.nlargest(max_drivers, drivers, key=lambda wd: abs(wd[1].impact * wd[0]))
+    ranked = [Driver(d.text, d.impact * w / weight_sum) for w, d in top]
     return Score(
         symbol,
         ts_ns,
@@ -96,5 +94,5 @@ def composite_score(
         sentiment,
         value,
         rate(value, bands),
-        tuple(ranked[:max_drivers]),
+        tuple(ranked),
     )

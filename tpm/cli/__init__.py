@@ -123,6 +123,40 @@ def _parser() -> argparse.ArgumentParser:
         "--tif", choices=["day", "gtc", "ioc"], default="day", help="time in force (default day)"
     )
 
+    score = sub.add_parser(
+        "score",
+        help="pillars, composite, rating and drivers of every symbol",
+        description="Score symbols on the three pillars (technical, fundamental, sentiment) and "
+        "print the composite, its rating and what drove it.",
+    )
+    score.add_argument("symbols", nargs="*", metavar="SYMBOL", help="only these (default: all)")
+    score.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="measure how well the scores predict returns on bar files",
+        description="Compute the pillars on bar files and measure, walk-forward, their "
+        "information coefficient: the rank correlation of score with the next N-bar return.",
+    )
+    ev.add_argument(
+        "--data",
+        action="append",
+        required=True,
+        metavar="FILE.csv",
+        help="a CSV bar file (repeat for several symbols)",
+    )
+    ev.add_argument(
+        "--horizon",
+        type=int,
+        default=5,
+        metavar="N",
+        help="bars ahead the return is measured over (default 5)",
+    )
+    ev.add_argument(
+        "--windows", type=int, default=5, help="consecutive out-of-sample windows (default 5)"
+    )
+    ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser(
@@ -153,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "resume": commands.resume,
         "risk": commands.risk,
         "order": commands.order,
+        "score": commands.score,
+        "evaluate": commands.evaluate,
     }
     if args.command is None:
         handler: Command = commands.headless if args.headless else commands.app

@@ -245,6 +245,19 @@ def risk(args: argparse.Namespace) -> int:
     return 0
 
 
+def score(args: argparse.Namespace) -> int:
+    from tpm.cli.score import score_command
+
+    config, paths = _setup(args)
+    return score_command(args, config, paths)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from tpm.cli.evaluate import evaluate_command
+
+    return evaluate_command(args)
+
+
 def _version() -> str:
     from tpm import __version__
 

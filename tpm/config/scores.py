@@ -55,8 +55,9 @@ class RatingBandsConfig(Section):
 
 
 class ScoresConfig(Section):
-    timeframe: TimeframeName = "1h"
-    """Bar size whose technical pillar goes into the composite."""
+    timeframe: TimeframeName = "15m"
+    """Bar size whose technical pillar goes into the composite (its history must cover about
+    60 bars for every technical reading: the slow EMA needs 50)."""
     timeframes: Annotated[tuple[TimeframeName, ...], Lax] = ("15m", "1h", "1d")
     """Bar sizes the technical pillar is computed on (each on its own bar close)."""
     sentiment_half_life_h: float = Field(24.0, gt=0, le=24 * 365)

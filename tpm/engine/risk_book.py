@@ -72,8 +72,10 @@ class RiskBook:
             )
             self._working[order.client_order_id] = w
             self._apply(w, 1)
-            if unit:
-                self._unit[order.symbol] = unit
+            # Exposure is valued at the market, as positions are; cash held back by a buy
+            # (above) at the price it may pay.
+            if price or unit:
+                self._unit[order.symbol] = price or unit
         if old is not None or order.status.is_open:
             self._revalue(order.symbol)
 

@@ -83,9 +83,13 @@ class ScoreBoard:
         if bar.timeframe is self.primary:
             self.recompute(bar.symbol, publish=True)
 
+    def rank_fundamentals(self, rows: Sequence[Fundamentals]) -> None:
+        """Score the universe's figures against sector peers (the eight strongest reasons each)."""
+        self._fundamental = score_fundamentals(rows, self.sectors, max_drivers=8)
+
     def set_fundamentals(self, rows: Sequence[Fundamentals]) -> None:
-        """Score the universe's figures against sector peers; every symbol's pillar may move."""
-        self._fundamental = score_fundamentals(rows, self.sectors)
+        """New figures: rank them, and every symbol's composite may move."""
+        self.rank_fundamentals(rows)
         for symbol in {r.symbol for r in rows}:
             self.recompute(symbol, publish=True)
 
@@ -148,6 +152,7 @@ class ScoreBoard:
         *,
         fundamentals_from_store: bool = False,
         history_bars: int = 300,
+        publish: bool = True,
     ) -> None:
         """Warm the technical pillar on history, load figures and recent news, score all."""
         symbols = [i.symbol for i in feed.instruments()]
@@ -158,7 +163,11 @@ class ScoreBoard:
                     self.sectors[sym] = sector
         for sym in symbols:
             for tf in sorted(self.timeframes, key=lambda t: t.seconds):
-                self.warm_up(sym, tf, await feed.history(sym, tf, history_bars))
+                # A feed without history (a replay, an exchange) leaves the store's bars.
+                bars = await feed.history(sym, tf, history_bars)
+                if not bars:
+                    bars = await self._store.load_bars(sym, tf, history_bars)
+                self.warm_up(sym, tf, bars)
         rows: list[Fundamentals] = []
         if fundamentals_from_store:
             rows = await self._store.load_fundamentals()
@@ -169,11 +178,11 @@ class ScoreBoard:
             except TpmError as exc:
                 log.error("fundamentals from %s unavailable: %s", fundamentals.name, exc)
         if rows:
-            self._fundamental = score_fundamentals(rows, self.sectors)
+            self.rank_fundamentals(rows)
         recent = getattr(news, "recent", None)
         if callable(recent):
             await self._store.save_news(self.add_news(await recent(200), publish=False))
-        self.recompute_all(symbols, publish=True)
+        self.recompute_all(symbols, publish=publish)
         log.info(
             "scored %d symbols: %d with fundamentals, %d with news",
             len(symbols),
