@@ -23,7 +23,8 @@ async def _run(config: Config, paths: Paths) -> int:
     # The terminal belongs to the app: engine logs go to a file beside the database.
     log_file = log_to_file(paths.data_dir / "tpm.log", config.engine.log_level)
     engine = build_engine(config, paths)
-    app = TpmApp(LocalEngineClient(engine), start=engine.start)
+    client = LocalEngineClient(engine, config, paths.config_file)
+    app = TpmApp(client, start=engine.start, theme=config.ui.theme)
     try:
         await app.run_async()
     finally:

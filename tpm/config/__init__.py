@@ -7,6 +7,7 @@ Precedence, lowest first: built-in defaults, the config file, environment overri
 from tpm.config.example import example_toml
 from tpm.config.load import Paths, load_config, resolve_paths
 from tpm.config.risk import RiskConfig, StrategyLimits
+from tpm.config.save import update_config_file
 from tpm.config.sections import (
     BrokerConfig,
     Config,
@@ -19,6 +20,7 @@ from tpm.config.sections import (
     ReplayFileConfig,
     SimFeedConfig,
     StoreConfig,
+    UiConfig,
 )
 
 __all__ = [
@@ -36,7 +38,9 @@ __all__ = [
     "SimFeedConfig",
     "StoreConfig",
     "StrategyLimits",
+    "UiConfig",
     "example_toml",
     "load_config",
     "resolve_paths",
+    "update_config_file",
 ]

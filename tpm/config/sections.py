@@ -22,6 +22,7 @@ __all__ = [
     "ReplayFileConfig",
     "SimFeedConfig",
     "StoreConfig",
+    "UiConfig",
 ]
 
 _TIMEFRAMES: tuple[TimeframeName, ...] = ("1m", "5m", "15m", "1h", "1d")
@@ -149,6 +150,17 @@ class DemoStrategyConfig(Section):
         return self
 
 
+class UiConfig(Section):
+    theme: str = "textual-dark"
+    """The app's colour theme (Settings switches it): textual-dark, textual-light, nord, ..."""
+    toast_fills: bool = True
+    """Pop up a note for every fill (they are listed on the dashboard either way)."""
+    toast_rejections: bool = True
+    """Pop up a note for every rejected order."""
+    toast_feed: bool = True
+    """Pop up a note when a feed goes stale, reconnects or comes back."""
+
+
 class Config(Section):
     """Everything tpm reads from config.toml."""
 
@@ -162,3 +174,4 @@ class Config(Section):
     news: NewsConfig = NewsConfig()
     fundamentals: FundamentalsConfig = FundamentalsConfig()
     demo: DemoStrategyConfig = DemoStrategyConfig()
+    ui: UiConfig = UiConfig()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 from tpm.domain.enums import Timeframe
+from tpm.domain.events import EquitySnapshot
+from tpm.domain.instrument import Instrument
 from tpm.domain.market import Bar
 from tpm.domain.orders import ClientOrderId, Order, OrderRequest
+from tpm.domain.score import Score
 from tpm.domain.snapshot import EngineSnapshot
 
 __all__ = ["EngineClient"]
@@ -62,4 +66,38 @@ class EngineClient(Protocol):
 
     async def set_shutdown_orders(self, mode: str) -> None:
         """What stopping does with open orders: "cancel" or "leave"."""
+        ...
+
+    async def replace_order(
+        self,
+        client_order_id: ClientOrderId,
+        qty: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> str | None:
+        """New terms for a working order, through the risk checks; None when sent, else why not."""
+        ...
+
+    async def close_position(self, symbol: str) -> Order | None:
+        """A market order closing the whole position in `symbol` (None when flat)."""
+        ...
+
+    async def instruments(self) -> list[Instrument]: ...
+
+    async def score(self, symbol: str) -> Score | None:
+        """The latest pillars, composite and drivers of `symbol`."""
+        ...
+
+    async def equity_curve(self, limit: int = 5000) -> list[EquitySnapshot]:
+        """Recorded equity, oldest first, ending with the equity now."""
+        ...
+
+    async def settings(self) -> dict[str, Any]:
+        """The configuration in force, as config.toml's tables."""
+        ...
+
+    async def save_settings(self, changes: Mapping[str, Any]) -> str:
+        """Validate and save dotted-key changes ("risk.order_size.max_qty": 500) to the config
+        file, apply what can change live, and say what needs a restart. Raises ConfigError
+        naming the key and the reason when a change is invalid (nothing is saved then)."""
         ...

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from tpm.domain import Bar, ClientOrderId, Order, OrderRequest, Timeframe
+from tpm.config import Config, update_config_file
+from tpm.domain import (
+    Bar,
+    ClientOrderId,
+    EquitySnapshot,
+    Instrument,
+    Order,
+    OrderRequest,
+    OrderType,
+    Score,
+    Side,
+    Timeframe,
+    TimeInForce,
+)
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.engine.engine import Engine
+from tpm.errors import TpmError
 
 __all__ = ["LocalEngineClient"]
 
 
 class LocalEngineClient:
-    """Implements tpm.domain.client.EngineClient over an Engine object."""
+    """Implements tpm.domain.client.EngineClient over an Engine object.
 
-    def __init__(self, engine: Engine) -> None:
+    `config` and `config_file` are what the engine was started with; settings are saved there.
+    """
+
+    def __init__(
+        self, engine: Engine, config: Config | None = None, config_file: Path | None = None
+    ) -> None:
         self._engine = engine
+        self._config = config or Config()
+        self._config_file = config_file
 
     @property
     def description(self) -> str:
@@ -71,6 +94,50 @@ class LocalEngineClient:
 
     async def set_shutdown_orders(self, mode: str) -> None:
         self._engine.set_shutdown_orders(mode, actor="app")
+
+    async def replace_order(
+        self,
+        client_order_id: ClientOrderId,
+        qty: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> str | None:
+        return await self._engine.oms.replace(client_order_id, qty, limit_price, stop_price)
+
+    async def close_position(self, symbol: str) -> Order | None:
+        qty = self._engine.portfolio.qty(symbol)
+        if qty == 0:
+            return None
+        side = Side.SELL if qty > 0 else Side.BUY
+        return await self._engine.oms.submit(
+            OrderRequest(symbol, side, abs(qty), OrderType.MARKET, TimeInForce.DAY, source="ui")
+        )
+
+    async def instruments(self) -> list[Instrument]:
+        return list(self._engine.feed.instruments())
+
+    async def score(self, symbol: str) -> Score | None:
+        return self._engine.scores.latest.get(symbol)
+
+    async def equity_curve(self, limit: int = 5000) -> list[EquitySnapshot]:
+        e = self._engine
+        curve = await e.store.load_equity(limit)
+        curve.append(e.portfolio.snapshot(e.clock.now_ns()))
+        return curve[-limit:]
+
+    async def settings(self) -> dict[str, Any]:
+        return self._config.model_dump()
+
+    async def save_settings(self, changes: Mapping[str, Any]) -> str:
+        if self._config_file is None:
+            raise TpmError("this engine was started without a config file to save to")
+        new = update_config_file(self._config_file, changes)
+        restart = self._engine.apply_settings(new)
+        self._config = new
+        saved = f"saved to {self._config_file}"
+        if restart:
+            return f"{saved}; {', '.join(sorted(restart))} take effect at the next start"
+        return f"{saved}; in effect now"
 
     async def strategies_live(self) -> bool:
         r = self._engine.runner

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tpm.config import Config
 from tpm.config.risk import RiskConfig
 from tpm.config.scores import ScoresConfig
 from tpm.domain import (
@@ -450,6 +451,15 @@ class Engine:
 
     async def resume(self, *, actor: str = "engine") -> str:
         return await self.kill_switch.resume(actor=actor)
+
+    def apply_settings(self, config: Config) -> set[str]:
+        """Take what can change while running (risk limits, scoring, shutdown choice); return
+        the sections that only take effect at the next start."""
+        self.risk.config = config.risk
+        self.scores.configure(config.scores)
+        self.shutdown_orders = config.engine.shutdown_orders
+        log.info("settings applied: risk limits, scoring and shutdown choice in effect now")
+        return {"feed", "broker", "store", "market", "demo", "news", "fundamentals"}
 
     def set_shutdown_orders(self, mode: str, *, actor: str = "engine") -> None:
         """Choose what stopping does with open orders: "cancel" or "leave" them working."""

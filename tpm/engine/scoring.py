@@ -47,15 +47,21 @@ class ScoreBoard:
         self.sectors = dict(sectors)
         self.primary = Timeframe(config.timeframe)
         self.timeframes = {Timeframe(t) for t in config.timeframes}
-        w, r = config.weights, config.ratings
-        self._weights = Weights(w.technical, w.fundamental, w.sentiment)
-        self._bands = RatingBands(r.sell, r.hold, r.buy, r.strong_buy)
         self.sentiment = SentimentBook(half_life_s=config.sentiment_half_life_h * 3600)
+        self.configure(config)
         self._technical: dict[tuple[str, Timeframe], TechnicalState] = {}
         self._fundamental: dict[str, PillarScore] = {}
         self.latest: dict[str, Score] = {}
         self.recomputed = 0
         bus.subscribe(Bar, self.on_bar)
+
+    def configure(self, config: ScoresConfig) -> None:
+        """New weights, rating bands and half-life apply from the next recompute (the bar sizes
+        scored are fixed for the run: their state is warmed at start)."""
+        w, r = config.weights, config.ratings
+        self._weights = Weights(w.technical, w.fundamental, w.sentiment)
+        self._bands = RatingBands(r.sell, r.hold, r.buy, r.strong_buy)
+        self.sentiment.half_life_s = config.sentiment_half_life_h * 3600
 
     # -- inputs --------------------------------------------------------------------------------
 

@@ -41,15 +41,19 @@ class TpmApp(App[None]):
         client: EngineClient,
         *,
         start: Callable[[], Awaitable[None]] | None = None,
+        theme: str = "textual-dark",
     ) -> None:
         super().__init__()
         self.client = client
+        self._theme_name = theme
         self._start = start
         self._last_note = -1
         self.start_error: str | None = None
 
     def on_mount(self) -> None:
-        self.theme = "textual-dark"
+        self.theme = (
+            self._theme_name if self._theme_name in self.available_themes else ("textual-dark")
+        )
         self._run()
 
     @work(exclusive=True, group="snapshots")
