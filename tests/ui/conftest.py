@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tpm.adapters.brokers.paper import PaperBroker
+from tpm.config import Config
 from tpm.adapters.feeds.sim import SimulatedMarket
 from tpm.domain import Timeframe
 from tpm.engine.client import LocalEngineClient
@@ -48,7 +49,8 @@ async def running_app(
     tmp_path: Path, size: tuple[int, int] = (100, 30), **kw: object
 ) -> AsyncIterator[tuple[TpmApp, Pilot[None], Engine]]:
     engine = make_engine(tmp_path / "ui.db", **kw)  # type: ignore[arg-type]
-    app = TpmApp(LocalEngineClient(engine), start=engine.start)
+    client = LocalEngineClient(engine, Config(), tmp_path / "config.toml")
+    app = TpmApp(client, start=engine.start)
     try:
         async with app.run_test(size=size) as pilot:
             await wait_for(
