@@ -10,8 +10,8 @@ import pytest
 from textual.pilot import Pilot
 
 from tpm.adapters.brokers.paper import PaperBroker
-from tpm.config import Config
 from tpm.adapters.feeds.sim import SimulatedMarket
+from tpm.config import Config
 from tpm.domain import Timeframe
 from tpm.engine.client import LocalEngineClient
 from tpm.engine.engine import Engine, EngineSettings
