@@ -171,3 +171,15 @@ async def test_the_risk_view_shows_limits_and_usage(tmp_path: Path) -> None:
         assert "daily loss" in text and f"{limit:g}%" in text and "gross exposure" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")
+
+
+async def test_the_palette_offers_every_action_of_the_screen(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as (app, pilot, _):
+        app.screen.query_one(Watchlist).focus()
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Halt", "Risk", "Sort", "Add", "Remove", "Dashboard", "Quit"} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"risk")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskDialog), "the risk view")

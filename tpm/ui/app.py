@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
+from textual.screen import Screen
 
-from tpm.domain import Severity
+from tpm.domain import Notification, Severity
 from tpm.domain.client import EngineClient
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.ui.screens.dashboard import DashboardScreen
@@ -48,6 +50,7 @@ class TpmApp(App[None]):
         self._theme_name = theme
         self._start = start
         self._last_note = -1
+        self.toasts: dict[str, bool] = {}
         self.start_error: str | None = None
 
     def on_mount(self) -> None:
@@ -65,6 +68,8 @@ class TpmApp(App[None]):
                 self.start_error = str(exc)
                 self.notify(f"The engine could not start: {exc}", severity="error", timeout=30)
                 return
+        ui = (await self.client.settings()).get("ui", {})
+        self.toasts = {k: bool(v) for k, v in ui.items() if k.startswith("toast_")}
         async for snap in self.client.snapshots():
             self._toast(snap)
             self.snapshot = snap
@@ -77,7 +82,7 @@ class TpmApp(App[None]):
             self._last_note = items[0].seq  # history is listed, not toasted
             return
         for item in reversed(items):
-            if item.seq > self._last_note:
+            if item.seq > self._last_note and self._wants_toast(item.note):
                 n = item.note
                 self.notify(
                     n.message,
@@ -86,6 +91,32 @@ class TpmApp(App[None]):
                     timeout=6 if n.severity is Severity.INFO else 12,
                 )
         self._last_note = max(self._last_note, items[0].seq)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette lists every action the screen's keys can do, besides Textual's own."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            node = active.node
+
+            async def run(action: str = binding.action, target: Any = node) -> None:
+                await self.run_action(action, target)
+
+            yield SystemCommand(binding.description, f"key: {key}", run)
+
+    def _wants_toast(self, note: Notification) -> bool:
+        """Whether a note pops up (ui.toast_*); every note is listed on the dashboard anyway."""
+        if note.kind == "fill":
+            return self.toasts.get("toast_fills", True)
+        if note.kind == "rejection":
+            return self.toasts.get("toast_rejections", True)
+        if note.title.startswith("Feed"):
+            return self.toasts.get("toast_feed", True)
+        return True
 
     @work(exclusive=True, group="quit")
     async def action_request_quit(self) -> None:
