@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
@@ -14,8 +14,15 @@ from textual.screen import Screen
 from tpm.domain import Notification, Severity
 from tpm.domain.client import EngineClient
 from tpm.domain.snapshot import EngineSnapshot
+from tpm.ui.screens.analytics import AnalyticsScreen
 from tpm.ui.screens.dashboard import DashboardScreen
 from tpm.ui.screens.dialogs import QuitDialog
+from tpm.ui.screens.heatmap import HeatmapScreen
+from tpm.ui.screens.settings import SettingsScreen
+from tpm.ui.screens.trading import TradingScreen
+from tpm.ui.widgets.dashboard.watchlist import Watchlist
+from tpm.ui.widgets.heatmap.correlation import CorrelationMap
+from tpm.ui.widgets.heatmap.treemap import Treemap
 
 __all__ = ["TpmApp"]
 
@@ -28,10 +35,20 @@ class TpmApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "tpm"
-    MODES = {"dashboard": DashboardScreen}
+    MODES = {
+        "dashboard": DashboardScreen,
+        "analytics": AnalyticsScreen,
+        "trading": TradingScreen,
+        "heatmap": HeatmapScreen,
+        "settings": SettingsScreen,
+    }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         Binding("1", "switch_mode('dashboard')", "Dashboard"),
+        Binding("2", "switch_mode('analytics')", "Analytics"),
+        Binding("3", "switch_mode('trading')", "Trading"),
+        Binding("4", "switch_mode('heatmap')", "Heat map"),
+        Binding("5", "switch_mode('settings')", "Settings"),
         Binding("question_mark", "show_help_panel", "Help"),
         Binding("q", "request_quit", "Quit"),
     ]
@@ -57,7 +74,8 @@ class TpmApp(App[None]):
         self.theme = (
             self._theme_name if self._theme_name in self.available_themes else ("textual-dark")
         )
-        self._run()
+        # The first frame goes out before the engine starts (its start imports a lot).
+        self.call_after_refresh(self._run)
 
     @work(exclusive=True, group="snapshots")
     async def _run(self) -> None:
@@ -73,6 +91,18 @@ class TpmApp(App[None]):
         async for snap in self.client.snapshots():
             self._toast(snap)
             self.snapshot = snap
+
+    @on(Watchlist.Selected)
+    @on(Treemap.Selected)
+    @on(CorrelationMap.Selected)
+    async def _open_symbol(
+        self, event: Watchlist.Selected | Treemap.Selected | CorrelationMap.Selected
+    ) -> None:
+        """A symbol picked anywhere opens on the analytics screen."""
+        await self.switch_mode("analytics")
+        screen = self.screen
+        if isinstance(screen, AnalyticsScreen):
+            screen.symbol = event.symbol
 
     def _toast(self, snap: EngineSnapshot) -> None:
         items = snap.notifications

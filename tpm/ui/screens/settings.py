@@ -1,0 +1,119 @@
+"""Settings: data source, broker, risk limits, scores, theme and notifications, saved to
+config.toml through the engine client."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Button, Footer
+
+from tpm.domain.snapshot import EngineSnapshot
+from tpm.errors import ConfigError, TpmError
+from tpm.ui.context import client_of
+from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.widgets.settings.form import SettingsForm
+from tpm.ui.widgets.settings.looser import loosenings
+from tpm.ui.widgets.settings.theme_picker import ThemePicker
+from tpm.ui.widgets.status_bar import StatusBar
+
+__all__ = ["SettingsScreen"]
+
+
+class _ConfirmLoosening(Confirm):
+    """Confirm with Cancel focused, so a stray Enter keeps the tighter limit."""
+
+    def __init__(self, question: str) -> None:
+        super().__init__(question, yes="Save", no="Cancel")
+
+    def on_mount(self) -> None:
+        # Confirm's own on_mount focuses Save first; this runs after it.
+        self.call_after_refresh(self.query_one("#no", Button).focus)
+
+
+class SettingsScreen(Screen[None]):
+    """Loads the settings in force into the form and saves what the form asks to."""
+
+    CSS_PATH = "settings.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._saving = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield SettingsForm(id="settings-form")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "snapshot", self._show, init=True)
+        self.query_one("#settings-nav").focus()
+        self._load()
+
+    def _show(self, snap: EngineSnapshot | None) -> None:
+        bar = self.query_one(StatusBar)
+        bar.snapshot = snap
+        bar.where = client_of(self).description
+
+    def on_screen_resume(self) -> None:
+        # Back from another screen: show what is in force now, unless edits are waiting.
+        form = self.query_one(SettingsForm)
+        if form.is_loaded and not form.changed:
+            self._load()
+
+    @work(exclusive=True, group="settings-load")
+    async def _load(self) -> None:
+        try:
+            settings = await client_of(self).settings()
+        except (TpmError, OSError) as exc:  # OSError: a remote engine out of reach
+            self.notify(f"The settings in force could not be read: {exc}", severity="error")
+            return
+        self.query_one(SettingsForm).load(settings)
+
+    @on(SettingsForm.SaveRequested)
+    @work(group="settings-save")
+    async def _save(self, event: SettingsForm.SaveRequested) -> None:
+        if self._saving:
+            return  # a second ctrl+s while the first is still asking or saving
+        self._saving = True
+        try:
+            await self._save_changes(event)
+        finally:
+            self._saving = False
+
+    async def _save_changes(self, event: SettingsForm.SaveRequested) -> None:
+        form, changes = event.form, event.changes
+        looser = loosenings(changes, event.before)
+        if looser:
+            # Loosening a limit is the change that can hurt; it is never one keypress away.
+            sure = await self.app.push_screen_wait(_ConfirmLoosening(" ".join(looser) + " Save?"))
+            if not sure:
+                self.notify("Nothing saved; your edits are kept", severity="warning")
+                return
+        try:
+            said = await client_of(self).save_settings(changes)
+        except ConfigError as exc:
+            form.show_errors(str(exc))
+            self.notify(str(exc), title="Nothing saved", severity="error", timeout=15)
+            return
+        except (TpmError, OSError) as exc:  # no config file, disk full, engine out of reach
+            self.notify(str(exc), title="Nothing saved", severity="error", timeout=15)
+            return
+        form.saved(changes)
+        n = len(changes)
+        self.notify(f"{n} setting{'s' if n > 1 else ''} {said}.", title="Saved", timeout=10)
+
+    @on(ThemePicker.Chosen)
+    @work(exclusive=True, group="settings-theme")
+    async def _theme(self, event: ThemePicker.Chosen) -> None:
+        self.app.theme = event.name  # at once; saving only makes it the next start's too
+        try:
+            await client_of(self).save_settings({"ui.theme": event.name})
+        except (TpmError, OSError) as exc:
+            self.notify(
+                f"Theme {event.name} applied but not remembered: {exc}",
+                severity="error",
+                timeout=15,
+            )
+            return
+        self.notify(f"Theme {event.name}; kept for the next start")

@@ -1,0 +1,1 @@
+"""The analytics screen's widgets: symbol line, price chart, pillar breakdown, performance."""
