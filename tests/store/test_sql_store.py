@@ -166,6 +166,26 @@ async def test_write_behind_writes_in_batches_and_upserts_bars(db_url: str) -> N
         await store.close()
 
 
+async def test_a_flush_returns_only_once_rows_another_flush_took_are_written(
+    db_url: str,
+) -> None:
+    store = await _open(db_url)
+    try:
+        bar = Bar("ACME", Timeframe.M1, T0 - T0 % 60_000_000_000, 1, 2, 0.5, 1.5, 7)
+        store.write_bar(bar)
+        async with store._lock:  # the writer is busy: the first flush takes the rows and waits
+            first = asyncio.create_task(store.flush())
+            await asyncio.sleep(0)
+            second = asyncio.create_task(store.flush())
+            await asyncio.sleep(0.05)
+            assert not second.done()
+        await second
+        assert await store.load_bars("ACME", Timeframe.M1, limit=10) == [bar]
+        await first
+    finally:
+        await store.close()
+
+
 async def test_timestamps_come_back_timezone_aware_utc(db_url: str) -> None:
     store = await _open(db_url)
     try:

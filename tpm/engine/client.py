@@ -70,6 +70,7 @@ class LocalEngineClient:
         e = self._engine
         history = await e.feed.history(symbol, timeframe, limit)
         since = history[-1].end_ns if history else e.started_ns - timeframe.ns * limit
+        await e.store.flush()  # bars still queued for the writer would leave a gap
         live = [b for b in await e.store.load_bars(symbol, timeframe, limit) if b.start_ns >= since]
         bars = (history + live)[-limit:]
         forming = e.market.forming_bar(symbol, timeframe)
@@ -121,6 +122,7 @@ class LocalEngineClient:
 
     async def equity_curve(self, limit: int = 5000) -> list[EquitySnapshot]:
         e = self._engine
+        await e.store.flush()
         curve = await e.store.load_equity(limit)
         curve.append(e.portfolio.snapshot(e.clock.now_ns()))
         return curve[-limit:]

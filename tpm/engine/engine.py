@@ -139,6 +139,7 @@ class Engine:
             stale_after_s=s.stale_after_s,
             settle_broker=self._settle_broker,
             note=self._note,
+            on_market_time=self._on_market_time if s.market_clock else None,
         )
         self.publisher = SnapshotPublisher(
             self.bus,
@@ -168,6 +169,7 @@ class Engine:
         self._last_quote_saved: dict[str, int] = {}
         self._sample_ns = int(s.quote_sample_s * _NS)
         self._day_label = ""
+        self._next_equity_ns = 0
         self._saved_peak = ZERO
         self._broker_handled = 0
         self._broker_progress = asyncio.Event()
@@ -394,7 +396,6 @@ class Engine:
 
     async def _timers(self) -> None:
         s = self.settings
-        next_equity = 0
         next_reconcile = 0
         while True:
             await asyncio.sleep(0.25)
@@ -403,14 +404,20 @@ class Engine:
                 self.market.close_due(now - _NS // 4)
             self.link.check_staleness(now)
             self.runner.retry_deferred()
-            if self.portfolio.day_start_equity is not None:
-                await self._watch_loss_limits()
-            if now >= next_equity:
-                next_equity = now + int(s.equity_interval_s * _NS)
-                await self._record_equity(now)
+            if not s.market_clock:  # a replay does this at market times: _on_market_time
+                await self._on_market_time(now)
             if self.oms.unconfirmed and now >= next_reconcile:
                 next_reconcile = now + 2 * _NS
                 await self.oms.reconcile_unconfirmed()
+
+    async def _on_market_time(self, now: int) -> int:
+        """Equity points and loss limits (at market times in a replay); returns when next due."""
+        if self.portfolio.day_start_equity is not None:
+            await self._watch_loss_limits()
+        if now >= self._next_equity_ns:
+            self._next_equity_ns = now + int(self.settings.equity_interval_s * _NS)
+            await self._record_equity(now)
+        return min(now + _NS // 4, self._next_equity_ns)
 
     async def _record_equity(self, now: int) -> None:
         snap = self.portfolio.snapshot(now)

@@ -39,6 +39,7 @@ class FeedLink:
         stale_after_s: float,
         settle_broker: Callable[[], Awaitable[None]],
         note: Callable[[Severity, str, str], None],
+        on_market_time: Callable[[int], Awaitable[int]] | None = None,
     ) -> None:
         self.feed = feed
         self._market = market
@@ -48,6 +49,10 @@ class FeedLink:
         self._stale_ns = int(stale_after_s * _NS)
         self._settle_broker = settle_broker
         self._note = note
+        # Replays keep time by the market: what the engine does at intervals (equity points,
+        # loss limits) happens at market times, so a replay repeats however fast it runs.
+        self._on_market_time = on_market_time
+        self._market_due_ns = 0
         self.state = FeedState.STOPPED
         self.detail = ""
 
@@ -94,6 +99,9 @@ class FeedLink:
         for ev in batch:
             clock.advance_to(ev.end_ns if isinstance(ev, Bar) else ev.ts_ns)
             self._market.on_events((ev,))
+            now = clock.now_ns()
+            if self._on_market_time is not None and now >= self._market_due_ns:
+                self._market_due_ns = await self._on_market_time(now)
             await self._settle_broker()
             if self._runner.deferred:
                 self._runner.retry_deferred()

@@ -73,6 +73,7 @@ class WriteBehind:
     ) -> None:
         self._engine = writer
         self._lock = lock
+        self._flushing = asyncio.Lock()
         self._interval_s = interval_s
         self._max_rows = max_rows
         self._max_backlog = max_backlog
@@ -206,7 +207,15 @@ class WriteBehind:
                     log.exception("write-behind flush failed; rows kept for the next attempt")
 
     async def flush(self) -> int:
-        """Write everything queued now; on error the rows stay queued. Returns rows written."""
+        """Write everything queued now; on error the rows stay queued. Returns rows written.
+
+        Flushes run one at a time: a flush that found the queues empty because another had
+        just taken the rows would otherwise return before those rows were written.
+        """
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         batches: list[tuple[_Sink, deque[tuple[Any, ...]]]] = []
         for sink in self._sinks:
             if sink.rows:
