@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tpm.analysis.technical import TechnicalState, score_reading, technical_series
+from tpm.analysis.technical import TechnicalState, ordinal, score_reading, technical_series
 
 
 def _bars(returns: np.ndarray, start: float = 100.0, volume: np.ndarray | None = None):  # type: ignore[no-untyped-def]
@@ -103,3 +103,11 @@ def test_live_scoring_equals_the_batch_series(
             assert math.isnan(series["score"][i])
         else:
             assert p.value == pytest.approx(series["score"][i], abs=1e-7)
+
+
+def test_ordinals_read_as_english() -> None:
+    got = [ordinal(n) for n in (0, 1, 2, 3, 4, 11, 12, 13, 21, 22, 43, 100, 101, 111)]
+    assert got == [
+        "0th", "1st", "2nd", "3rd", "4th", "11th", "12th", "13th",
+        "21st", "22nd", "43rd", "100th", "101st", "111th",
+    ]  # fmt: skip

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from tpm.domain import OrderRequest, OrderStatus, OrderType, Side, TimeInForce, TradingState
+from tpm.domain import (
+    Notification,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Severity,
+    Side,
+    TimeInForce,
+    TradingState,
+)
 from tpm.ui.screens.dashboard import DashboardScreen
 from tpm.ui.screens.dialogs import Confirm, QuitDialog
 from tpm.ui.screens.risk import HaltDialog, RiskDialog, risk_table
@@ -37,21 +48,22 @@ async def test_watchlist_shows_every_symbol_with_its_price(tmp_path: Path) -> No
 async def test_only_changed_rows_are_rendered_again(tmp_path: Path) -> None:
     async with running_app(tmp_path) as (app, pilot, _):
         watch = app.screen.query_one(Watchlist)
-        await pilot.pause(0.3)
-        for y in range(len(watch.rows) + 1):
+        await wait_for(pilot, lambda: len(watch.rows) == 12, "every row")
+        # From here to the end nothing awaits, so no snapshot of the live engine comes between.
+        lines = range(len(watch.rows) + 1)
+        for y in lines:
             watch.render_line(y)
         before = watch.lines_rendered
-        versions = {r.symbol: r.version for r in watch.rows}
-        for y in range(len(watch.rows) + 1):
+        for y in lines:
             watch.render_line(y)
         assert watch.lines_rendered == before  # nothing changed: every line from the cache
-        await wait_for(
-            pilot, lambda: any(versions[r.symbol] != r.version for r in watch.rows), "a tick"
-        )
-        changed = sum(versions[r.symbol] != r.version for r in watch.rows)
-        for y in range(len(watch.rows) + 1):
+        rows = list(watch.rows)
+        for i in (0, 4, 7):
+            rows[i] = replace(rows[i], version=rows[i].version + 1, last=rows[i].last + 0.01)
+        watch.update_rows(tuple(rows))
+        for y in lines:
             watch.render_line(y)
-        assert watch.lines_rendered - before == changed
+        assert watch.lines_rendered - before == 3
 
 
 async def test_sort_and_remove_and_add_a_symbol(tmp_path: Path) -> None:
@@ -106,7 +118,7 @@ async def test_fills_reach_the_dashboard(tmp_path: Path) -> None:
         fills = app.screen.query_one(RecentFills)
         await wait_for(pilot, lambda: bool(app.snapshot and app.snapshot.recent_fills), "a fill")
         await pilot.pause(0.2)
-        assert f"3 {sym} @" in str(fills.render())
+        assert f"buy  3 {sym} " in str(fills.render())
 
 
 async def test_quit_asks_while_strategies_are_live(tmp_path: Path) -> None:
@@ -183,3 +195,31 @@ async def test_the_palette_offers_every_action_of_the_screen(tmp_path: Path) -> 
         await pilot.press(*"risk")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RiskDialog), "the risk view")
+
+
+async def test_a_burst_of_fills_is_one_toast(tmp_path: Path) -> None:
+    async with running_app(tmp_path, strategies=False) as (app, pilot, engine):
+        shown: list[tuple[str, dict[str, Any]]] = []
+        notify = app.notify
+
+        def recording(message: str, **kw: Any) -> None:
+            shown.append((message, kw))
+            notify(message, **kw)
+
+        app.notify = recording  # type: ignore[method-assign]
+        for i in range(1, 6):
+            note = f"buy {i} GZBK @ 61.00"
+            engine.bus.publish(
+                Notification(engine.clock.now_ns(), Severity.INFO, "Filled", note, "fill")
+            )
+        await wait_for(pilot, lambda: bool(shown), "the toast")
+        await pilot.pause(0.3)
+        assert len(shown) == 1
+        message, kw = shown[0]
+        assert kw["title"] == "5 fills"
+        assert message.splitlines() == [
+            "… 2 earlier (all on the dashboard)",
+            "buy 3 GZBK @ 61.00",
+            "buy 4 GZBK @ 61.00",
+            "buy 5 GZBK @ 61.00",
+        ]

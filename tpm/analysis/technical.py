@@ -30,7 +30,14 @@ from tpm.analysis.streaming import (
 )
 from tpm.domain.score import Driver, PillarScore
 
-__all__ = ["WEIGHTS", "TechnicalReading", "TechnicalState", "score_reading", "technical_series"]
+__all__ = [
+    "WEIGHTS",
+    "TechnicalReading",
+    "TechnicalState",
+    "ordinal",
+    "score_reading",
+    "technical_series",
+]
 
 FloatArray = npt.NDArray[np.float64]
 WEIGHTS = {"trend": 0.35, "momentum": 0.30, "volatility": 0.15, "volume": 0.20}
@@ -135,7 +142,7 @@ def score_reading(r: TechnicalReading) -> PillarScore:
             (
                 volatility - 50,
                 "volatility",
-                f"volatility at the {pct}th percentile of its last {VOL_LOOKBACK} bars",
+                f"volatility at the {ordinal(pct)} percentile of its last {VOL_LOOKBACK} bars",
             )
         )
 
@@ -311,3 +318,9 @@ def technical_series(
             if part is not None:
                 out[name][i] = part
     return out
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 43rd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

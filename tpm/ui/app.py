@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -14,17 +15,33 @@ from textual.screen import Screen
 from tpm.domain import Notification, Severity
 from tpm.domain.client import EngineClient
 from tpm.domain.snapshot import EngineSnapshot
-from tpm.ui.screens.analytics import AnalyticsScreen
+from tpm.ui.messages import SymbolPicked
 from tpm.ui.screens.dashboard import DashboardScreen
 from tpm.ui.screens.dialogs import QuitDialog
-from tpm.ui.screens.heatmap import HeatmapScreen
-from tpm.ui.screens.settings import SettingsScreen
-from tpm.ui.screens.trading import TradingScreen
-from tpm.ui.widgets.dashboard.watchlist import Watchlist
-from tpm.ui.widgets.heatmap.correlation import CorrelationMap
-from tpm.ui.widgets.heatmap.treemap import Treemap
 
 __all__ = ["TpmApp"]
+
+_FILL_LINES = 3
+"""Fills listed in one toast; the rest are counted."""
+
+_LATER_SCREENS = {
+    "analytics": ("tpm.ui.screens.analytics", "AnalyticsScreen"),
+    "trading": ("tpm.ui.screens.trading", "TradingScreen"),
+    "heatmap": ("tpm.ui.screens.heatmap", "HeatmapScreen"),
+    "settings": ("tpm.ui.screens.settings", "SettingsScreen"),
+}
+"""Screens whose modules (charts, numpy, the settings schema) load after the first frame."""
+
+
+def _later(mode: str) -> Callable[[], Screen[Any]]:
+    module, name = _LATER_SCREENS[mode]
+
+    def make() -> Screen[Any]:
+        screen: Screen[Any] = getattr(importlib.import_module(module), name)()
+        return screen
+
+    return make
+
 
 _SEVERITY = {Severity.INFO: "information", Severity.WARNING: "warning", Severity.ERROR: "error"}
 
@@ -35,13 +52,7 @@ class TpmApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "tpm"
-    MODES = {
-        "dashboard": DashboardScreen,
-        "analytics": AnalyticsScreen,
-        "trading": TradingScreen,
-        "heatmap": HeatmapScreen,
-        "settings": SettingsScreen,
-    }
+    MODES = {"dashboard": DashboardScreen, **{mode: _later(mode) for mode in _LATER_SCREENS}}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         Binding("1", "switch_mode('dashboard')", "Dashboard"),
@@ -66,7 +77,7 @@ class TpmApp(App[None]):
         self.client = client
         self._theme_name = theme
         self._start = start
-        self._last_note = -1
+        self._last_note: int | None = None
         self.toasts: dict[str, bool] = {}
         self.start_error: str | None = None
 
@@ -76,6 +87,14 @@ class TpmApp(App[None]):
         )
         # The first frame goes out before the engine starts (its start imports a lot).
         self.call_after_refresh(self._run)
+        self.call_after_refresh(self._load_screens)
+
+    @work(thread=True, group="preload")
+    def _load_screens(self) -> None:
+        """Import the other screens' modules while the trader reads the dashboard, so the
+        first switch to each is as quick as the ones after."""
+        for module, _ in _LATER_SCREENS.values():
+            importlib.import_module(module)
 
     @work(exclusive=True, group="snapshots")
     async def _run(self) -> None:
@@ -92,34 +111,39 @@ class TpmApp(App[None]):
             self._toast(snap)
             self.snapshot = snap
 
-    @on(Watchlist.Selected)
-    @on(Treemap.Selected)
-    @on(CorrelationMap.Selected)
-    async def _open_symbol(
-        self, event: Watchlist.Selected | Treemap.Selected | CorrelationMap.Selected
-    ) -> None:
+    @on(SymbolPicked)
+    async def _open_symbol(self, event: SymbolPicked) -> None:
         """A symbol picked anywhere opens on the analytics screen."""
         await self.switch_mode("analytics")
         screen = self.screen
-        if isinstance(screen, AnalyticsScreen):
+        if hasattr(screen, "symbol"):
             screen.symbol = event.symbol
 
     def _toast(self, snap: EngineSnapshot) -> None:
         items = snap.notifications
+        if self._last_note is None:  # the first snapshot: its notes are history, listed only
+            self._last_note = items[0].seq if items else -1
+            return
         if not items:
             return
-        if self._last_note < 0:
-            self._last_note = items[0].seq  # history is listed, not toasted
-            return
-        for item in reversed(items):
-            if item.seq > self._last_note and self._wants_toast(item.note):
-                n = item.note
+        fresh = [
+            i.note for i in reversed(items) if i.seq > self._last_note and self._wants_toast(i.note)
+        ]
+        fills = [n for n in fresh if n.kind == "fill"]
+        for n in fresh:
+            if n.kind != "fill" or len(fills) == 1:
                 self.notify(
                     n.message,
                     title=n.title,
                     severity=_SEVERITY[n.severity],  # type: ignore[arg-type]
                     timeout=6 if n.severity is Severity.INFO else 12,
                 )
+        if len(fills) > 1:
+            # A strategy's burst of fills is one toast, not a wall of them over the screen.
+            lines = [n.message for n in fills[-_FILL_LINES:]]
+            if len(fills) > _FILL_LINES:
+                lines.insert(0, f"… {len(fills) - _FILL_LINES} earlier (all on the dashboard)")
+            self.notify("\n".join(lines), title=f"{len(fills)} fills", timeout=6)
         self._last_note = max(self._last_note, items[0].seq)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -65,12 +65,17 @@ class DashboardScreen(Screen[None]):
             return
         watch = self.query_one(Watchlist)
         watch.update_rows(snap.watchlist)
-        self.query_one("#dash-watch").border_title = f"Watchlist ({len(snap.watchlist)})"
+        self._title("#dash-watch", f"Watchlist ({len(snap.watchlist)})")
         self.query_one(AccountPanel).account = snap.account
         self.query_one(OpenOrdersTable).show(snap.open_orders)
-        self.query_one("#dash-orders").border_title = f"Open orders ({len(snap.open_orders)})"
+        self._title("#dash-orders", f"Open orders ({len(snap.open_orders)})")
         self.query_one(RecentFills).show(snap.recent_fills)
         self.query_one(NotificationList).show(snap.notifications)
+
+    def _title(self, selector: str, title: str) -> None:
+        panel = self.query_one(selector)
+        if panel.border_title != title:  # each assignment repaints the panel
+            panel.border_title = title
 
     @work(exclusive=True, group="kill-switch")
     async def action_kill_switch(self) -> None:

@@ -24,7 +24,12 @@ _FEED_STYLE = {
 
 
 class StatusBar(Widget):
-    """One line docked at the top; re-renders on each snapshot and each second."""
+    """One line docked at the top; re-renders on each snapshot (the engine sends one a second
+    at least).
+
+    The clock is the engine's: on a remote engine or a replay that is the time trading runs
+    on, and a clock that stops says the engine has stopped talking.
+    """
 
     DEFAULT_CSS = """
     StatusBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
@@ -33,14 +38,12 @@ class StatusBar(Widget):
     snapshot: reactive[EngineSnapshot | None] = reactive(None)
     where: reactive[str] = reactive("local")
 
-    def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)
-
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("tpm ", style="bold")
-        text.append(time.strftime("%H:%M:%S UTC", time.gmtime()), style="dim")
         snap = self.snapshot
+        now_s = time.time() if snap is None else snap.ts_ns / 1e9
+        text.append(time.strftime("%H:%M:%S UTC", time.gmtime(now_s)), style="dim")
         if snap is None:
             text.append("  │ connecting to the engine…", style="yellow")
             return text

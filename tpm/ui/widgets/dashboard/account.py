@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tpm.domain import TradingState
 from tpm.domain.snapshot import AccountView
@@ -21,17 +22,21 @@ def _pnl(value: Decimal, text: str) -> Text:
     return Text(text, style=style)
 
 
-class AccountPanel(Static):
-    """Renders the AccountView of the latest snapshot."""
+class AccountPanel(Widget):
+    """Renders the AccountView of the latest snapshot.
 
-    DEFAULT_CSS = "AccountPanel { height: auto; }"
+    Its height is fixed (one line per figure), so a new snapshot repaints only this panel; a
+    content-sized panel would lay out the whole screen again on every snapshot.
+    """
+
+    DEFAULT_CSS = "AccountPanel { height: 7; }"
 
     account: reactive[AccountView | None] = reactive(None)
 
-    def watch_account(self, a: AccountView | None) -> None:
+    def render(self) -> RenderableType:
+        a = self.account
         if a is None:
-            self.update("waiting for the engine…")
-            return
+            return Text("waiting for the engine…", style="dim")
         t = Table.grid(expand=True)
         t.add_column(ratio=1)
         t.add_column(justify="right")
@@ -46,4 +51,4 @@ class AccountPanel(Static):
         if a.state_reason:
             line.append(f" ({a.state_reason})")
         t.add_row("Trading", line)
-        self.update(t)
+        return t

@@ -61,6 +61,8 @@ class OpenOrdersTable(DataTable[str]):
 class RecentFills(Static):
     """The latest fills, newest first, one compact line each."""
 
+    DEFAULT_CSS = "RecentFills { text-wrap: nowrap; text-overflow: ellipsis; }"
+
     def __init__(self, *, id: str | None = None, limit: int = 50) -> None:
         super().__init__(id=id)
         self._limit = limit
@@ -81,5 +83,5 @@ class RecentFills(Static):
                 text.append("\n")
             text.append(ns_to_iso(f.ts_ns)[11:19] + " ", style="dim")
             text.append(f"{f.side.value:4} ", style="green" if f.side is Side.BUY else "red")
-            text.append(f"{f.qty} {f.symbol} @ {price(f.price)}")
+            text.append(f"{f.qty} {f.symbol} {price(f.price)}")
         self.update(text)

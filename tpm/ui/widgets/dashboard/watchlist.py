@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from tpm.domain.snapshot import WatchRow
 from tpm.ui.format import pct, price, sparkline, volume
+from tpm.ui.messages import SymbolPicked
 
 __all__ = ["Watchlist"]
 
@@ -84,12 +85,8 @@ class Watchlist(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0)
     sort: reactive[str] = reactive("symbol")
 
-    class Selected(Message):
+    class Selected(SymbolPicked):
         """The trader picked a symbol (Enter)."""
-
-        def __init__(self, symbol: str) -> None:
-            super().__init__()
-            self.symbol = symbol
 
     class AddRequested(Message):
         """The trader wants to add a symbol."""
@@ -118,9 +115,12 @@ class Watchlist(ScrollView, can_focus=True):
             self.cursor = min(self.cursor, max(len(ordered) - 1, 0))
             self.refresh()
         else:
-            for i, row in enumerate(ordered):
+            # Only lines on screen need repainting; rows scrolled out are drawn when shown.
+            top = self.scroll_offset.y
+            shown = range(top, min(top + self.scrollable_content_region.height - 1, len(ordered)))
+            for i in shown:
                 before = old[i]
-                if before.symbol != row.symbol or before.version != row.version:
+                if before.symbol != ordered[i].symbol or before.version != ordered[i].version:
                     self.refresh_line(i + 1)
         self._versions = {r.symbol: r.version for r in ordered}
 

@@ -20,6 +20,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tpm.analysis.correlation import FloatArray, cluster_order, correlation_matrix
+from tpm.ui.messages import SymbolPicked
 from tpm.ui.widgets.heatmap.palette import Diverging
 
 __all__ = ["CorrelationMap"]
@@ -61,12 +62,8 @@ class CorrelationMap(Widget, can_focus=True):
     class RefreshRequested(Message):
         """The trader asked for the correlations again (fresh bars)."""
 
-    class Selected(Message):
+    class Selected(SymbolPicked):
         """The trader picked the symbol of the cursor's row (Enter)."""
-
-        def __init__(self, symbol: str) -> None:
-            super().__init__()
-            self.symbol = symbol
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

@@ -13,7 +13,6 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region
-from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -21,6 +20,7 @@ from textual.widget import Widget
 from tpm.analysis.treemap import Cell, grouped_treemap
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.ui.format import money, pct, signed_money
+from tpm.ui.messages import SymbolPicked
 from tpm.ui.widgets.heatmap.palette import Diverging, nice_scale
 from tpm.ui.widgets.heatmap.tiles import (
     Measure,
@@ -74,12 +74,8 @@ class Treemap(Widget, can_focus=True):
 
     measure: reactive[Measure] = reactive(Measure.DAY)
 
-    class Selected(Message):
+    class Selected(SymbolPicked):
         """The trader picked a symbol (Enter on its cell)."""
-
-        def __init__(self, symbol: str) -> None:
-            super().__init__()
-            self.symbol = symbol
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
