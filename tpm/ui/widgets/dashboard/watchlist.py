@@ -1,7 +1,8 @@
 """The watchlist: a ticking table drawn with the Line API.
 
-Each row is rendered once per (symbol, row version, width, cursor) and cached; a snapshot only
-repaints the lines whose row version changed, so 200 symbols ticking cost what the ticks touch.
+Each row is rendered once per (row version, width, cursor) and kept until it changes; a
+snapshot only repaints the lines whose row version changed, so 200 symbols ticking cost what
+the ticks touch.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -100,7 +100,9 @@ class Watchlist(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.rows: list[WatchRow] = []
         self._versions: dict[str, int] = {}
-        self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        # One line per symbol: a line drawn for an older version is never shown again, and
+        # keeping it would only feed the garbage collector.
+        self._cache: dict[str, tuple[tuple[object, ...], Strip]] = {}
         self.lines_rendered = 0
 
     # -- data ----------------------------------------------------------------------------------
@@ -123,6 +125,8 @@ class Watchlist(ScrollView, can_focus=True):
                 if before.symbol != ordered[i].symbol or before.version != ordered[i].version:
                     self.refresh_line(i + 1)
         self._versions = {r.symbol: r.version for r in ordered}
+        if len(self._cache) > len(ordered):  # symbols removed from the watchlist
+            self._cache = {k: v for k, v in self._cache.items() if k in self._versions}
 
     @property
     def selected_symbol(self) -> str | None:
@@ -194,12 +198,13 @@ class Watchlist(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self.rows[index]
         is_cursor = index == self.cursor
-        key = (row.symbol, row.version, width, is_cursor, self.has_focus, self.app.theme)
-        strip = self._cache.get(key)
-        if strip is None:
-            strip = self._render_row(row, width, is_cursor)
-            self._cache[key] = strip
-            self.lines_rendered += 1
+        key = (row.version, width, is_cursor, self.has_focus, self.app.theme)
+        cached = self._cache.get(row.symbol)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        strip = self._render_row(row, width, is_cursor)
+        self._cache[row.symbol] = (key, strip)
+        self.lines_rendered += 1
         return strip
 
     def _header(self, width: int) -> Strip:
