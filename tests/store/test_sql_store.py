@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -182,6 +183,24 @@ async def test_a_flush_returns_only_once_rows_another_flush_took_are_written(
         await second
         assert await store.load_bars("ACME", Timeframe.M1, limit=10) == [bar]
         await first
+    finally:
+        await store.close()
+
+
+async def test_a_write_whose_caller_is_cancelled_still_commits_and_frees_the_writer(
+    db_url: str,
+) -> None:
+    store = await _open(db_url)
+    try:
+        async with store._lock:  # the writer is busy: the write waits its turn
+            caller = asyncio.create_task(store.set_state("engine.test", "kept"))
+            await asyncio.sleep(0.01)
+            caller.cancel()  # as an engine stopping cancels its tasks
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        await asyncio.wait_for(store.set_state("engine.after", "free"), 10)
+        assert await store.get_state("engine.test") == "kept"
+        assert await store.get_state("engine.after") == "free"
     finally:
         await store.close()
 

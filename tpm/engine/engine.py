@@ -60,6 +60,7 @@ __all__ = ["Engine", "EngineSettings"]
 
 log = logging.getLogger("tpm.engine")
 _NS = 1_000_000_000
+_JOIN_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,7 @@ class Engine:
         self._day_label = ""
         self._next_equity_ns = 0
         self._saved_peak = ZERO
+        self._peak_to_save: Decimal | None = None
         self._broker_handled = 0
         self._broker_progress = asyncio.Event()
         self._wire()
@@ -351,15 +353,32 @@ class Engine:
         with contextlib.suppress(Exception):
             await self.feed.close()
         await self.broker.close()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._join_tasks()
         self.link.set_state(FeedState.STOPPED, "engine stopped")
         if self.is_started:
+            await self._save_peak()
             self.store.write_equity(self.portfolio.snapshot(self.clock.now_ns()))
             with contextlib.suppress(Exception):
                 await self.store.audit("engine", "engine.stop", "clean stop")
         await self.store.close()
         log.info("engine stopped")
+
+    async def _join_tasks(self) -> None:
+        """Wait for the cancelled tasks; one that does not end in time is named in the log
+        and left behind, so the store is still flushed and closed."""
+        if self._tasks:
+            done, stuck = await asyncio.wait(self._tasks, timeout=_JOIN_TIMEOUT_S)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("task %s had failed: %r", task.get_name(), task.exception())
+            for task in stuck:
+                log.error(
+                    "stopping: task %s did not end %.0fs after it was cancelled: %s",
+                    task.get_name(),
+                    _JOIN_TIMEOUT_S,
+                    task.get_stack(limit=3),
+                )
+        self._tasks.clear()
 
     async def _quiesce(self, timeout_s: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -406,9 +425,20 @@ class Engine:
             self.runner.retry_deferred()
             if not s.market_clock:  # a replay does this at market times: _on_market_time
                 await self._on_market_time(now)
+            await self._save_peak()
             if self.oms.unconfirmed and now >= next_reconcile:
                 next_reconcile = now + 2 * _NS
                 await self.oms.reconcile_unconfirmed()
+
+    async def _save_peak(self) -> None:
+        """Keep the equity high-water mark for the drawdown limit across restarts. Saved from
+        the timers, not where equity is recorded: in a replay that is the feed pump, which
+        must not wait on the database for a figure a quarter-second old is as good as."""
+        peak = self._peak_to_save
+        if peak is not None and peak != self._saved_peak:
+            self._peak_to_save = None
+            self._saved_peak = peak
+            await self.store.set_state("account.peak_equity", str(peak))
 
     async def _on_market_time(self, now: int) -> int:
         """Equity points and loss limits (at market times in a replay); returns when next due."""
@@ -433,8 +463,7 @@ class Engine:
         self.store.write_equity(snap)
         self.bus.publish(snap)
         if snap.equity >= self.portfolio.peak_equity and snap.equity != self._saved_peak:
-            self._saved_peak = snap.equity
-            await self.store.set_state("account.peak_equity", str(snap.equity))
+            self._peak_to_save = snap.equity
 
     async def _watch_loss_limits(self) -> None:
         p = self.portfolio

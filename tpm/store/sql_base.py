@@ -50,6 +50,7 @@ class SqlBase:
         self._connect_timeout_s = connect_timeout_s
         self._engines: Engines | None = None
         self._lock = asyncio.Lock()
+        self._writes: set[asyncio.Future[Any]] = set()
         self._closing = False
         self._writer: WriteBehind | None = None
         self._flusher: asyncio.Task[None] | None = None
@@ -104,11 +105,9 @@ class SqlBase:
     async def close(self) -> None:
         """Flush what is queued and disconnect."""
         if self._flusher is not None:
-            self._flusher.cancel()
-            try:
-                await self._flusher
-            except asyncio.CancelledError:
-                pass
+            assert self._writer is not None
+            self._writer.stop()
+            await self._flusher
             self._flusher = None
         if self._writer is not None and self._writer.pending:
             try:
@@ -117,19 +116,29 @@ class SqlBase:
                 log.error(
                     "could not write %d buffered rows at close: %s", self._writer.pending, exc
                 )
+        if self._writes:  # writes whose callers were cancelled finish first
+            await asyncio.gather(*self._writes, return_exceptions=True)
         self._closing = True
         if self._engines is not None:
             await self._engines.dispose()
             self._engines = None
 
     async def _write(self, what: str, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """One write transaction through the single writer, retried until it commits."""
+        """One write transaction through the single writer, retried until it commits.
+
+        A write once begun runs to its end even if the caller is cancelled (an engine
+        stopping cancels its tasks): cut off inside the driver, it could leave the one
+        writer connection checked out for good, and every later write waiting on it.
+        """
 
         async def attempt() -> T:
             async with self._lock, self._e.writer.begin() as conn:
                 return await fn(conn)
 
-        return await retrying(what, attempt, should_stop=lambda: self._closing)
+        task = asyncio.ensure_future(retrying(what, attempt, should_stop=lambda: self._closing))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return await asyncio.shield(task)
 
     async def _read(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         async def attempt() -> T:

@@ -73,7 +73,8 @@ class WriteBehind:
     ) -> None:
         self._engine = writer
         self._lock = lock
-        self._flushing = asyncio.Lock()
+        self._writing = 0  # flushes whose rows are on their way to the database
+        self._written = asyncio.Event()
         self._interval_s = interval_s
         self._max_rows = max_rows
         self._max_backlog = max_backlog
@@ -84,6 +85,7 @@ class WriteBehind:
         self._ts_last = -1
         self._ts_last_value: Any = None
         self._wake = asyncio.Event()
+        self._stopping = False
         self._pending = 0
         self.stats = WriterStats()
         bar_cols = ["symbol", "timeframe", "start_ts", "open", "high", "low", "close", "volume"]
@@ -191,15 +193,21 @@ class WriteBehind:
             ),
         )
 
+    def stop(self) -> None:
+        """End `run` after the flush under way, if any (cancelling it could cut a write off
+        inside the driver); the owner calls `flush` once more after."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Flush periodically until cancelled; the owner calls `flush` once more on close."""
-        while True:
+        """Flush periodically until `stop`."""
+        while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), self._interval_s)
             except TimeoutError:
                 pass
             self._wake.clear()
-            if self._pending:
+            if self._pending and not self._stopping:
                 try:
                     await self.flush()
                 except Exception:
@@ -209,11 +217,13 @@ class WriteBehind:
     async def flush(self) -> int:
         """Write everything queued now; on error the rows stay queued. Returns rows written.
 
-        Flushes run one at a time: a flush that found the queues empty because another had
-        just taken the rows would otherwise return before those rows were written.
+        It also waits for rows another flush has taken and is still writing: a flush that
+        found the queues empty would otherwise return before those rows were in the database.
         """
-        async with self._flushing:
-            return await self._flush()
+        written = await self._flush()
+        while self._writing:
+            await self._written.wait()
+        return written
 
     async def _flush(self) -> int:
         batches: list[tuple[_Sink, deque[tuple[Any, ...]]]] = []
@@ -233,6 +243,8 @@ class WriteBehind:
                     for sink, rows in batches:
                         await conn.exec_driver_sql(sink.sql, list(rows))
 
+        self._writing += 1
+        self._written.clear()
         try:
             await retrying("write-behind flush", write, attempts=3, should_stop=self._should_stop)
         except BaseException:
@@ -240,6 +252,10 @@ class WriteBehind:
                 rows.extend(sink.rows)
                 sink.rows = rows
             raise
+        finally:
+            self._writing -= 1
+            if not self._writing:
+                self._written.set()
         written = sum(len(rows) for _, rows in batches)
         self._pending -= written
         self.stats.rows_written += written
