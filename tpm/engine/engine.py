@@ -172,7 +172,6 @@ class Engine:
         self._day_label = ""
         self._next_equity_ns = 0
         self._saved_peak = ZERO
-        self._peak_to_save: Decimal | None = None
         self._broker_handled = 0
         self._broker_progress = asyncio.Event()
         self._wire()
@@ -233,6 +232,7 @@ class Engine:
         peak = await self.store.get_state("account.peak_equity")
         if peak:
             self.portfolio.peak_equity = max(self.portfolio.peak_equity, to_decimal(peak))
+        self._saved_peak = self.portfolio.peak_equity
         self.publisher.seed_fills(fills)
         self.publisher.seed_notifications(await self.store.load_notifications(50))
         log.info(
@@ -356,8 +356,8 @@ class Engine:
         await self._join_tasks()
         self.link.set_state(FeedState.STOPPED, "engine stopped")
         if self.is_started:
-            await self._save_peak()
             self.store.write_equity(self.portfolio.snapshot(self.clock.now_ns()))
+            await self._save_peak()  # after the snapshot, which may raise the peak
             with contextlib.suppress(Exception):
                 await self.store.audit("engine", "engine.stop", "clean stop")
         await self.store.close()
@@ -367,10 +367,7 @@ class Engine:
         """Wait for the cancelled tasks; one that does not end in time is named in the log
         and left behind, so the store is still flushed and closed."""
         if self._tasks:
-            done, stuck = await asyncio.wait(self._tasks, timeout=_JOIN_TIMEOUT_S)
-            for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    log.error("task %s had failed: %r", task.get_name(), task.exception())
+            _, stuck = await asyncio.wait(self._tasks, timeout=_JOIN_TIMEOUT_S)
             for task in stuck:
                 log.error(
                     "stopping: task %s did not end %.0fs after it was cancelled: %s",
@@ -434,9 +431,8 @@ class Engine:
         """Keep the equity high-water mark for the drawdown limit across restarts. Saved from
         the timers, not where equity is recorded: in a replay that is the feed pump, which
         must not wait on the database for a figure a quarter-second old is as good as."""
-        peak = self._peak_to_save
-        if peak is not None and peak != self._saved_peak:
-            self._peak_to_save = None
+        peak = self.portfolio.peak_equity
+        if peak != self._saved_peak:
             self._saved_peak = peak
             await self.store.set_state("account.peak_equity", str(peak))
 
@@ -462,8 +458,6 @@ class Engine:
                 await self.store.set_state("account.day_start", f"{day}|{snap.equity}")
         self.store.write_equity(snap)
         self.bus.publish(snap)
-        if snap.equity >= self.portfolio.peak_equity and snap.equity != self._saved_peak:
-            self._peak_to_save = snap.equity
 
     async def _watch_loss_limits(self) -> None:
         p = self.portfolio

@@ -116,9 +116,11 @@ class SqlBase:
                 log.error(
                     "could not write %d buffered rows at close: %s", self._writer.pending, exc
                 )
-        if self._writes:  # writes whose callers were cancelled finish first
-            await asyncio.gather(*self._writes, return_exceptions=True)
+        # Writes whose callers were cancelled finish first; closing ends their retries, so
+        # a database that is away cannot hold the stop up.
         self._closing = True
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
         if self._engines is not None:
             await self._engines.dispose()
             self._engines = None
@@ -137,8 +139,14 @@ class SqlBase:
 
         task = asyncio.ensure_future(retrying(what, attempt, should_stop=lambda: self._closing))
         self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        task.add_done_callback(self._write_done)
         return await asyncio.shield(task)
+
+    def _write_done(self, task: asyncio.Future[Any]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Its caller may be gone (cancelled): the failure is told here, not lost.
+            log.error("store write failed: %s", task.exception())
 
     async def _read(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         async def attempt() -> T:

@@ -73,8 +73,7 @@ class WriteBehind:
     ) -> None:
         self._engine = writer
         self._lock = lock
-        self._writing = 0  # flushes whose rows are on their way to the database
-        self._written = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._interval_s = interval_s
         self._max_rows = max_rows
         self._max_backlog = max_backlog
@@ -217,13 +216,12 @@ class WriteBehind:
     async def flush(self) -> int:
         """Write everything queued now; on error the rows stay queued. Returns rows written.
 
-        It also waits for rows another flush has taken and is still writing: a flush that
-        found the queues empty would otherwise return before those rows were in the database.
+        Flushes run one at a time: a flush that found the queues empty because another had
+        just taken the rows would otherwise return before those rows were in the database
+        (and if that other flush fails, this one writes or reports the rows put back).
         """
-        written = await self._flush()
-        while self._writing:
-            await self._written.wait()
-        return written
+        async with self._flushing:
+            return await self._flush()
 
     async def _flush(self) -> int:
         batches: list[tuple[_Sink, deque[tuple[Any, ...]]]] = []
@@ -243,8 +241,6 @@ class WriteBehind:
                     for sink, rows in batches:
                         await conn.exec_driver_sql(sink.sql, list(rows))
 
-        self._writing += 1
-        self._written.clear()
         try:
             await retrying("write-behind flush", write, attempts=3, should_stop=self._should_stop)
         except BaseException:
@@ -252,10 +248,6 @@ class WriteBehind:
                 rows.extend(sink.rows)
                 sink.rows = rows
             raise
-        finally:
-            self._writing -= 1
-            if not self._writing:
-                self._written.set()
         written = sum(len(rows) for _, rows in batches)
         self._pending -= written
         self.stats.rows_written += written
