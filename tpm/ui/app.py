@@ -23,6 +23,8 @@ __all__ = ["TpmApp"]
 
 _FILL_LINES = 3
 """Fills listed in one toast; the rest are counted."""
+_FILL_GATHER_S = 1.5
+"""How long fills are gathered into one toast."""
 
 _LATER_SCREENS = {
     "analytics": ("tpm.ui.screens.analytics", "AnalyticsScreen"),
@@ -78,6 +80,7 @@ class TpmApp(App[None]):
         self._theme_name = theme
         self._start = start
         self._last_note: int | None = None
+        self._fills: list[Notification] = []
         self.toasts: dict[str, bool] = {}
         self.start_error: str | None = None
 
@@ -129,22 +132,34 @@ class TpmApp(App[None]):
         fresh = [
             i.note for i in reversed(items) if i.seq > self._last_note and self._wants_toast(i.note)
         ]
-        fills = [n for n in fresh if n.kind == "fill"]
         for n in fresh:
-            if n.kind != "fill" or len(fills) == 1:
-                self.notify(
-                    n.message,
-                    title=n.title,
-                    severity=_SEVERITY[n.severity],  # type: ignore[arg-type]
-                    timeout=6 if n.severity is Severity.INFO else 12,
-                )
-        if len(fills) > 1:
-            # A strategy's burst of fills is one toast, not a wall of them over the screen.
+            if n.kind == "fill":
+                # A strategy's fills come in bursts spread over a few snapshots: they are
+                # gathered for a moment and shown as one toast, not a wall over the screen.
+                if not self._fills:
+                    self.set_timer(_FILL_GATHER_S, self._toast_fills)
+                self._fills.append(n)
+            else:
+                self._notify(n)
+        self._last_note = max(self._last_note, items[0].seq)
+
+    def _notify(self, n: Notification) -> None:
+        self.notify(
+            n.message,
+            title=n.title,
+            severity=_SEVERITY[n.severity],  # type: ignore[arg-type]
+            timeout=6 if n.severity is Severity.INFO else 12,
+        )
+
+    def _toast_fills(self) -> None:
+        fills, self._fills = self._fills, []
+        if len(fills) == 1:
+            self._notify(fills[0])
+        elif fills:
             lines = [n.message for n in fills[-_FILL_LINES:]]
             if len(fills) > _FILL_LINES:
                 lines.insert(0, f"… {len(fills) - _FILL_LINES} earlier (all on the dashboard)")
             self.notify("\n".join(lines), title=f"{len(fills)} fills", timeout=6)
-        self._last_note = max(self._last_note, items[0].seq)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette lists every action the screen's keys can do, besides Textual's own."""

@@ -77,7 +77,6 @@ class AnalyticsScreen(Screen[None]):
             return  # a mode in the background does no work; the next snapshot catches it up
         self._snap = snap
         self.query_one(StatusBar).snapshot = snap
-        self.query_one(StatusBar).where = client_of(self).description
         if snap is None:
             return
         if not self.symbol and snap.watchlist:

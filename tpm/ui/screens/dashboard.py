@@ -60,7 +60,6 @@ class DashboardScreen(Screen[None]):
 
     def _show(self, snap: EngineSnapshot | None) -> None:
         self.query_one(StatusBar).snapshot = snap
-        self.query_one(StatusBar).where = client_of(self).description
         if snap is None:
             return
         watch = self.query_one(Watchlist)

@@ -58,7 +58,6 @@ class HeatmapScreen(Screen[None]):
 
     def _show(self, snap: EngineSnapshot | None) -> None:
         self.query_one(StatusBar).snapshot = snap
-        self.query_one(StatusBar).where = client_of(self).description
         if snap is None:
             return
         self.query_one(Treemap).show(snap)

@@ -53,7 +53,6 @@ class SettingsScreen(Screen[None]):
     def _show(self, snap: EngineSnapshot | None) -> None:
         bar = self.query_one(StatusBar)
         bar.snapshot = snap
-        bar.where = client_of(self).description
 
     def on_screen_resume(self) -> None:
         # Back from another screen: show what is in force now, unless edits are waiting.

@@ -10,7 +10,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 
 from tpm.domain.snapshot import EngineSnapshot
-from tpm.ui.context import client_of
 from tpm.ui.screens.risk import RiskDialog, kill_switch
 from tpm.ui.widgets.status_bar import StatusBar
 from tpm.ui.widgets.trading import (
@@ -76,7 +75,6 @@ class TradingScreen(Screen[None]):
     def _show(self, snap: EngineSnapshot | None) -> None:
         bar = self.query_one(StatusBar)
         bar.snapshot = snap
-        bar.where = client_of(self).description
         if snap is None:
             return
         self.query_one(OrderTicket).show_market(snap)

@@ -10,6 +10,7 @@ from textual.widget import Widget
 
 from tpm.domain import FeedState, TradingState
 from tpm.domain.snapshot import EngineSnapshot
+from tpm.ui.context import client_of
 from tpm.ui.format import money, signed_money
 
 __all__ = ["StatusBar"]
@@ -37,6 +38,9 @@ class StatusBar(Widget):
 
     snapshot: reactive[EngineSnapshot | None] = reactive(None)
     where: reactive[str] = reactive("local")
+
+    def on_mount(self) -> None:
+        self.where = client_of(self).description  # the engine's place never changes
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
