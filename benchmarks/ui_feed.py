@@ -15,14 +15,24 @@ from decimal import Decimal
 from typing import Any
 
 from tpm.config import Config
-from tpm.domain import ClientOrderId, FeedState, TradingState
+from tpm.domain import (
+    Bar,
+    ClientOrderId,
+    EquitySnapshot,
+    FeedState,
+    Instrument,
+    Score,
+    Timeframe,
+    TradingState,
+)
 from tpm.domain.snapshot import AccountView, EngineSnapshot, FeedView, WatchRow
 
 __all__ = ["SyntheticClient"]
 
 
 class SyntheticClient:
-    """The EngineClient calls the dashboard makes (and only those), over generated prices."""
+    """The EngineClient calls the app makes while it builds its screens, over generated prices:
+    an engine with no stored history (no bars, scores or equity curve yet)."""
 
     description = "benchmark"
 
@@ -111,3 +121,15 @@ class SyntheticClient:
 
     async def set_watchlist(self, symbols: Sequence[str]) -> None:
         return None
+
+    async def instruments(self) -> list[Instrument]:
+        return [Instrument(s, name=f"Company {s}", sector="Sector") for s in self.names]
+
+    async def bars(self, symbol: str, timeframe: Timeframe, limit: int = 300) -> list[Bar]:
+        return []
+
+    async def score(self, symbol: str) -> Score | None:
+        return None
+
+    async def equity_curve(self, limit: int = 5000) -> list[EquitySnapshot]:
+        return []

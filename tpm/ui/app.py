@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -11,6 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
+from textual.worker import Worker
 
 from tpm.domain import Notification, Severity
 from tpm.domain.client import EngineClient
@@ -33,6 +36,8 @@ _LATER_SCREENS = {
     "settings": ("tpm.ui.screens.settings", "SettingsScreen"),
 }
 """Screens whose modules (charts, numpy, the settings schema) load after the first frame."""
+_BUILD_GAP_S = 0.15
+"""Idle time left between two background screen builds, for keys and snapshots."""
 
 
 def _later(mode: str) -> Callable[[], Screen[Any]]:
@@ -44,6 +49,10 @@ def _later(mode: str) -> Callable[[], Screen[Any]]:
 
     return make
 
+
+_SCREENS = Binding.Group("Screens", compact=True)
+"""Keys 1-5 share one footer entry so the screen's own keys, help and quit fit at 80 columns;
+the palette and the help panel name each one."""
 
 _SEVERITY = {Severity.INFO: "information", Severity.WARNING: "warning", Severity.ERROR: "error"}
 
@@ -57,11 +66,11 @@ class TpmApp(App[None]):
     MODES = {"dashboard": DashboardScreen, **{mode: _later(mode) for mode in _LATER_SCREENS}}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
-        Binding("1", "switch_mode('dashboard')", "Dashboard"),
-        Binding("2", "switch_mode('analytics')", "Analytics"),
-        Binding("3", "switch_mode('trading')", "Trading"),
-        Binding("4", "switch_mode('heatmap')", "Heat map"),
-        Binding("5", "switch_mode('settings')", "Settings"),
+        Binding("1", "switch_mode('dashboard')", "Dashboard", group=_SCREENS),
+        Binding("2", "switch_mode('analytics')", "Analytics", group=_SCREENS),
+        Binding("3", "switch_mode('trading')", "Trading", group=_SCREENS),
+        Binding("4", "switch_mode('heatmap')", "Heat map", group=_SCREENS),
+        Binding("5", "switch_mode('settings')", "Settings", group=_SCREENS),
         Binding("question_mark", "show_help_panel", "Help"),
         Binding("q", "request_quit", "Quit"),
     ]
@@ -83,6 +92,9 @@ class TpmApp(App[None]):
         self._fills: list[Notification] = []
         self.toasts: dict[str, bool] = {}
         self.start_error: str | None = None
+        self._prebuild: Worker[None] | None = None
+        self.screens_built = asyncio.Event()
+        """Set once every screen is built, so each key switches to a ready screen."""
 
     def on_mount(self) -> None:
         self.theme = (
@@ -113,6 +125,46 @@ class TpmApp(App[None]):
         async for snap in self.client.snapshots():
             self._toast(snap)
             self.snapshot = snap
+            if self._prebuild is None:
+                self._prebuild = self._build_screens()
+
+    @work(group="prebuild")
+    async def _build_screens(self) -> None:
+        """Build the other screens in the background, one at a time with idle gaps between,
+        so the first key to each is as quick as every later one (a cold build takes hundreds
+        of milliseconds: compose, styles, layout, first render)."""
+        built: list[Screen[Any]] = []
+        for mode in _LATER_SCREENS:
+            if not await self._idle_gap():
+                return
+            if mode not in self._screen_stacks:
+                # Textual builds a mode's screen on the first switch; `_init_mode` is that
+                # step alone (Textual is pinned to a major version for such uses).
+                await self._init_mode(mode)
+                screen = self._screen_stacks[mode][0]
+                # Its widgets took the stylesheet as they mounted; without this mark the
+                # first switch to it would restyle the whole app (a reparse and ~600 nodes).
+                screen._css_update_count = self._css_update_count
+                built.append(screen)
+        # Once their first data is in (settings, instruments, bars), each is laid out and
+        # rendered off screen, so widgets size themselves and its first frame comes from warm
+        # caches. Nothing is drawn while a screen is not the current one.
+        for screen in built:
+            if not await self._idle_gap():
+                return
+            screen._refresh_layout(self.size)
+            screen._compositor.render_update(full=True)
+        # The screens live as long as the app: out of the collector's way, as the engine's
+        # start-up objects are, or every full collection scans them again (tens of ms each,
+        # a stall in whatever the trader is doing).
+        gc.collect()
+        gc.freeze()
+        self.screens_built.set()
+
+    async def _idle_gap(self) -> bool:
+        """Leave the loop to keys and snapshots for a moment; False once the app is quitting."""
+        await asyncio.sleep(_BUILD_GAP_S)
+        return not self._exit and self.is_running
 
     @on(SymbolPicked)
     async def _open_symbol(self, event: SymbolPicked) -> None:

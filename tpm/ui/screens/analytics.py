@@ -6,20 +6,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from tpm.domain import Timeframe
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.ui.context import client_of
 from tpm.ui.screens.dialogs import AskText
+from tpm.ui.screens.live import LiveScreen
 from tpm.ui.widgets.analytics.areas import AnalyticsAreas
 from tpm.ui.widgets.analytics.performance import PerformancePanel
 from tpm.ui.widgets.analytics.performance_report import PerformanceSource
 from tpm.ui.widgets.analytics.pillars import PillarBreakdown
 from tpm.ui.widgets.analytics.price_chart import PriceChart
 from tpm.ui.widgets.analytics.symbol_bar import SymbolBar
+from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.status_bar import StatusBar
 
 __all__ = ["AnalyticsScreen"]
@@ -29,7 +29,7 @@ _TIMEFRAMES = tuple(Timeframe)
 _PERFORMANCE_EVERY_NS = 5_000_000_000  # the engine records equity every 5 s by default
 
 
-class AnalyticsScreen(Screen[None]):
+class AnalyticsScreen(LiveScreen):
     """Chart and pillars of the selected symbol, and the portfolio's performance."""
 
     CSS_PATH = "analytics.tcss"
@@ -62,19 +62,17 @@ class AnalyticsScreen(Screen[None]):
             "performance": PerformancePanel(),
         }
         yield AnalyticsAreas(areas)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._source = PerformanceSource(client_of(self))
-        self.watch(self.app, "snapshot", self._show, init=True)
+        self.follow_snapshots(self._show)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # All three areas are on screen when wide: there is no view to switch to.
         return not (action == "next_view" and self.query_one(AnalyticsAreas).is_wide)
 
     def _show(self, snap: EngineSnapshot | None) -> None:
-        if not self.is_current:
-            return  # a mode in the background does no work; the next snapshot catches it up
         self._snap = snap
         self.query_one(StatusBar).snapshot = snap
         if snap is None:

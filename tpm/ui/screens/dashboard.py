@@ -6,23 +6,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer
 
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.ui.context import client_of
 from tpm.ui.screens.dialogs import AskText
+from tpm.ui.screens.live import LiveScreen
 from tpm.ui.screens.risk import RiskDialog, kill_switch
 from tpm.ui.widgets.dashboard.account import AccountPanel
 from tpm.ui.widgets.dashboard.notes import NotificationList
 from tpm.ui.widgets.dashboard.orders import OpenOrdersTable, RecentFills
 from tpm.ui.widgets.dashboard.watchlist import Watchlist
+from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.status_bar import StatusBar
 
 __all__ = ["DashboardScreen"]
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(LiveScreen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("K", "kill_switch", "Halt"),
@@ -48,14 +48,14 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="dash-notes", classes="panel") as n:
             n.border_title = "Notifications"
             yield NotificationList(id="notes")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_resize(self) -> None:
         # Below 30 rows the notification panel gives its room to orders and fills (toasts stay).
         self.set_class(self.size.height < 30, "-short")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "snapshot", self._show, init=True)
+        self.follow_snapshots(self._show)
         self.query_one(Watchlist).focus()
 
     def _show(self, snap: EngineSnapshot | None) -> None:

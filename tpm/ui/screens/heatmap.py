@@ -8,13 +8,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import Footer
 
 from tpm.analysis.correlation import aligned_returns
 from tpm.domain import Timeframe
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.ui.context import client_of
+from tpm.ui.screens.live import LiveScreen
+from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.heatmap.correlation import CorrelationMap
 from tpm.ui.widgets.heatmap.treemap import Treemap
 from tpm.ui.widgets.status_bar import StatusBar
@@ -35,7 +35,7 @@ def universe(snap: EngineSnapshot) -> tuple[str, ...]:
     return tuple(dict.fromkeys(order))
 
 
-class HeatmapScreen(Screen[None]):
+class HeatmapScreen(LiveScreen):
     """The treemap and the correlation map: side by side when wide, one at a time when not."""
 
     CSS_PATH = "heatmap.tcss"
@@ -46,11 +46,11 @@ class HeatmapScreen(Screen[None]):
         with Horizontal(id="heat-body"):
             yield Treemap(id="treemap", classes="panel")
             yield CorrelationMap(id="correlation", classes="panel")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._symbols: tuple[str, ...] = ()
-        self.watch(self.app, "snapshot", self._show, init=True)
+        self.follow_snapshots(self._show)
         self.query_one(Treemap).focus()
 
     def on_resize(self) -> None:

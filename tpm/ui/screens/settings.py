@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Button, Footer
+from textual.widgets import Button
 
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.errors import ConfigError, TpmError
 from tpm.ui.context import client_of
 from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.screens.live import LiveScreen
+from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.settings.form import SettingsForm
 from tpm.ui.widgets.settings.looser import loosenings
 from tpm.ui.widgets.settings.theme_picker import ThemePicker
@@ -31,7 +32,7 @@ class _ConfirmLoosening(Confirm):
         self.call_after_refresh(self.query_one("#no", Button).focus)
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(LiveScreen):
     """Loads the settings in force into the form and saves what the form asks to."""
 
     CSS_PATH = "settings.tcss"
@@ -39,14 +40,15 @@ class SettingsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._saving = False
+        self._in_force: dict[str, object] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield SettingsForm(id="settings-form")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "snapshot", self._show, init=True)
+        self.follow_snapshots(self._show)
         self.query_one("#settings-nav").focus()
         self._load()
 
@@ -67,7 +69,9 @@ class SettingsScreen(Screen[None]):
         except (TpmError, OSError) as exc:  # OSError: a remote engine out of reach
             self.notify(f"The settings in force could not be read: {exc}", severity="error")
             return
-        self.query_one(SettingsForm).load(settings)
+        if settings != self._in_force:  # loading repaints every field: only when it changed
+            self._in_force = settings
+            self.query_one(SettingsForm).load(settings)
 
     @on(SettingsForm.SaveRequested)
     @work(group="settings-save")

@@ -6,11 +6,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 
 from tpm.domain.snapshot import EngineSnapshot
+from tpm.ui.screens.live import LiveScreen
 from tpm.ui.screens.risk import RiskDialog, kill_switch
+from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.status_bar import StatusBar
 from tpm.ui.widgets.trading import (
     DoneOrders,
@@ -30,7 +31,7 @@ _TABLES = {  # pane id: (its TabbedContent, its table)
 }
 
 
-class TradingScreen(Screen[None]):
+class TradingScreen(LiveScreen):
     """Thin: lays the widgets out, hands them each snapshot and routes their messages."""
 
     CSS_PATH = "trading.tcss"
@@ -66,10 +67,10 @@ class TradingScreen(Screen[None]):
                         yield PositionsTable(id="positions-table")
                     with TabPane("Fills", id="fills"):
                         yield FillsTable(id="fills-table")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "snapshot", self._show, init=True)
+        self.follow_snapshots(self._show)
         self.query_one(WorkingOrders).focus()
 
     def _show(self, snap: EngineSnapshot | None) -> None:
