@@ -25,6 +25,7 @@ from tpm.ui.widgets.status_bar import StatusBar
 __all__ = ["AnalyticsScreen"]
 
 BARS = 200
+_SYMBOL = Binding.Group("Symbol", compact=True)
 _TIMEFRAMES = tuple(Timeframe)
 _PERFORMANCE_EVERY_NS = 5_000_000_000  # the engine records equity every 5 s by default
 
@@ -34,9 +35,9 @@ class AnalyticsScreen(LiveScreen):
 
     CSS_PATH = "analytics.tcss"
     BINDINGS = [
-        Binding("left_square_bracket", "step_symbol(-1)", "Prev"),
-        Binding("right_square_bracket", "step_symbol(1)", "Next"),
-        Binding("slash", "find_symbol", "Symbol"),
+        Binding("left_square_bracket", "step_symbol(-1)", "Previous symbol", group=_SYMBOL),
+        Binding("right_square_bracket", "step_symbol(1)", "Next symbol", group=_SYMBOL),
+        Binding("slash", "find_symbol", "Find a symbol", group=_SYMBOL),
         Binding("t", "step_timeframe(1)", "Timeframe"),
         Binding("T", "step_timeframe(-1)", "Timeframe back", show=False),
         Binding("o", "cycle_overlays", "Overlays"),

@@ -49,7 +49,7 @@ class TradingScreen(LiveScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._labels: dict[str, str] = {}
+        self._labels: dict[str, str] = {"working": "Working (0)", "positions": "Positions (0)"}
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -58,12 +58,12 @@ class TradingScreen(LiveScreen):
             # Orders above, holdings below: both in view at once, even at 80x24.
             with Vertical(id="trade-tables"):
                 with TabbedContent(id="trade-orders", initial="working", classes="panel"):
-                    with TabPane("Working", id="working"):
+                    with TabPane("Working (0)", id="working"):
                         yield WorkingOrders(id="working-orders")
                     with TabPane("Done", id="done"):
                         yield DoneOrders(id="done-orders")
                 with TabbedContent(id="trade-book", initial="positions", classes="panel"):
-                    with TabPane("Positions", id="positions"):
+                    with TabPane("Positions (0)", id="positions"):
                         yield PositionsTable(id="positions-table")
                     with TabPane("Fills", id="fills"):
                         yield FillsTable(id="fills-table")

@@ -25,7 +25,9 @@ class KeyFooter(Footer):
     """
 
     def __init__(self) -> None:
-        super().__init__(compact=True)
+        # The palette key (ctrl+p) is named in the help panel; its room in the footer goes
+        # to the screen's own keys, so every screen's keys fit at 80 columns.
+        super().__init__(compact=True, show_command_palette=False)
         self._shown: tuple[Any, ...] | None = None
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
