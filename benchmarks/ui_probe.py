@@ -32,10 +32,13 @@ class Hello(App[None]):
 
 def tpm_probe(home: Path) -> Any:
     """The real `tpm` app (deferred engine start, embedded default) that notes its first frame
-    and the time from each switch action to the refresh that shows the new screen."""
+    and the time from each switch action to the refresh that shows the new screen.
+
+    It is built as `tpm` builds it, after the same imports (`tpm.cli.commands`), from a
+    config file read the same way; only the size of the simulated universe is set."""
     import tpm.ui.app as ui_app
-    from tpm.cli.launch import DeferredClient
-    from tpm.config import Config, Paths
+    from tpm.cli import commands
+    from tpm.cli.launch import build_app
 
     class Probe(ui_app.TpmApp):
         CSS_PATH = str(Path(ui_app.__file__).with_name("app.tcss"))
@@ -51,10 +54,10 @@ def tpm_probe(home: Path) -> Any:
                 lambda: self.switches.append((mode, first, time.perf_counter() - t))
             )
 
-    paths = Paths(home / "config.toml", home)
-    config = Config.model_validate({"feed": {"sim": {"symbols": 36}}})
-    client = DeferredClient(config, paths)
-    probe = Probe(client, start=client.start, theme=config.ui.theme)
+    (home / "config.toml").write_text("[feed.sim]\nsymbols = 36\n", encoding="utf-8")
+    paths = commands.resolve_paths(home / "config.toml")
+    raw = commands.read_raw(paths.config_file, required=True)
+    probe, client = build_app(raw, paths, Probe)
     probe.switches = []
     return probe, client
 

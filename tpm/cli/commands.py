@@ -1,4 +1,7 @@
-"""What each command does. Errors become one sentence on stderr and an exit status."""
+"""What each command does. Errors become one sentence on stderr and an exit status.
+
+`report` (the store and the engine) and the validated settings are imported by the commands
+that use them: the app's path to its first frame imports neither."""
 
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tpm.cli import report
 from tpm.cli.logs import setup_logging
-from tpm.config import Config, Paths, load_config, resolve_paths
+from tpm.config import Paths, read_raw, resolve_paths
 from tpm.errors import ConfigError, DataError, StoreUnavailable, TpmError
 
 if TYPE_CHECKING:
+    from tpm.config import Config
     from tpm.store.sql_store import SqlStore
 
 __all__ = [
@@ -52,6 +55,8 @@ def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
 
 
 def _setup(args: argparse.Namespace) -> tuple[Config, Paths]:
+    from tpm.config import load_config
+
     paths = resolve_paths(args.config)
     config = load_config(paths.config_file, required=args.config is not None)
     setup_logging(config.engine.log_level)
@@ -68,6 +73,7 @@ def headless(args: argparse.Namespace) -> int:
 async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
     import signal
 
+    from tpm.cli import report
     from tpm.cli.wiring import build_engine, database_url
     from tpm.store.db import redact
 
@@ -109,10 +115,13 @@ async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
 
 
 def app(args: argparse.Namespace) -> int:
-    config, paths = _setup(args)
+    # The file is read here (a missing or broken one stops us before the terminal is taken);
+    # its settings are validated while the first frame is on screen (tpm.cli.launch).
+    paths = resolve_paths(args.config)
+    raw = read_raw(paths.config_file, required=args.config is not None)
     from tpm.cli.launch import run_app
 
-    return int(run_app(config, paths))
+    return int(run_app(raw, paths))
 
 
 def _open_store(args: argparse.Namespace) -> SqlStore:
@@ -153,6 +162,8 @@ def import_fundamentals(args: argparse.Namespace) -> int:
 
 
 def orders(args: argparse.Namespace) -> int:
+    from tpm.cli import report
+
     store = _open_store(args)
     rows = asyncio.run(report.with_store(store, lambda s: s.load_orders(open_only=args.open)))
     print(report.orders_json(rows) if args.json else report.orders_table(rows))
@@ -160,6 +171,8 @@ def orders(args: argparse.Namespace) -> int:
 
 
 def fills(args: argparse.Namespace) -> int:
+    from tpm.cli import report
+
     store = _open_store(args)
     rows = asyncio.run(report.with_store(store, lambda s: s.load_fills()))
     print(report.fills_json(rows) if args.json else report.fills_table(rows))
@@ -167,6 +180,8 @@ def fills(args: argparse.Namespace) -> int:
 
 
 def portfolio(args: argparse.Namespace) -> int:
+    from tpm.cli import report
+
     store = _open_store(args)
     view = asyncio.run(report.with_store(store, report.portfolio_view))
     print(report.portfolio_json(view) if args.json else report.portfolio_table(view))
@@ -174,6 +189,8 @@ def portfolio(args: argparse.Namespace) -> int:
 
 
 def db(args: argparse.Namespace) -> int:
+    from tpm.cli import report
+
     store = _open_store(args)
     if args.db_command == "upgrade":
         asyncio.run(report.with_store(store, lambda s: asyncio.sleep(0)))
@@ -225,6 +242,7 @@ def order(args: argparse.Namespace) -> int:
 
 
 def _control(args: argparse.Namespace, action: str, payload: dict[str, object]) -> int:
+    from tpm.cli import report
     from tpm.cli.control import send_command
 
     store = _open_store(args)
@@ -234,6 +252,7 @@ def _control(args: argparse.Namespace, action: str, payload: dict[str, object]) 
 
 
 def risk(args: argparse.Namespace) -> int:
+    from tpm.cli import report
     from tpm.cli.control import render_risk, risk_status
 
     config, paths = _setup(args)

@@ -1,8 +1,10 @@
 """`tpm` with no command: the app on an in-process engine.
 
-The app's first frame comes before the engine exists: the engine's modules (SQL, numpy, the
-simulated market) are imported and the engine built and started after the app is on screen,
-so a trader sees the workstation at once and a "starting" status while the engine warms up.
+The app's first frame comes before the engine exists: the settings are validated, the engine's
+modules (SQL, numpy, the simulated market) imported and the engine built and started after the
+app is on screen, so a trader sees the workstation at once and a "starting" status while the
+engine warms up. Settings that do not validate close the app before anything is started, and
+`tpm` exits 2 with the problems, as every command does.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tpm.config import Config, Paths
+from tpm.config import Paths
+from tpm.errors import ConfigError
 
 if TYPE_CHECKING:
+    from tpm.config import Config
     from tpm.engine.client import LocalEngineClient
     from tpm.engine.engine import Engine
     from tpm.ui.app import TpmApp
@@ -28,21 +33,29 @@ class DeferredClient:
 
     description = "local"
 
-    def __init__(self, config: Config, paths: Paths) -> None:
-        self._config, self._paths = config, paths
+    def __init__(self, raw: dict[str, Any], paths: Paths) -> None:
+        self._raw, self._paths = raw, paths
         self._ready = asyncio.Event()
         self._inner: LocalEngineClient | None = None
         self.engine: Engine | None = None
+        self.config: Config | None = None
+        self.log_file: Path | None = None
 
     async def start(self) -> None:
-        """Build and start the engine (the slow imports happen here, after the first frame)."""
+        """Validate the settings, then build and start the engine (the slow imports happen
+        here, after the first frame). A ConfigError leaves nothing started."""
+        from tpm.cli.logs import log_to_file
         from tpm.cli.wiring import build_engine
+        from tpm.config import validate_config
         from tpm.engine.client import LocalEngineClient
 
-        self.engine = build_engine(self._config, self._paths)
+        config = self.config = validate_config(self._raw, self._paths.config_file)
+        # The terminal belongs to the app: engine logs go to a file beside the database.
+        self.log_file = log_to_file(self._paths.data_dir / "tpm.log", config.engine.log_level)
+        self.engine = build_engine(config, self._paths)
         await self.engine.start()
         settle_heap()
-        self._inner = LocalEngineClient(self.engine, self._config, self._paths.config_file)
+        self._inner = LocalEngineClient(self.engine, config, self._paths.config_file)
         self._ready.set()
 
     async def stop(self) -> None:
@@ -77,29 +90,45 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def build_app(config: Config, paths: Paths) -> tuple[TpmApp, DeferredClient]:
+def build_app(
+    raw: dict[str, Any], paths: Paths, app_class: type[TpmApp] | None = None
+) -> tuple[TpmApp, DeferredClient]:
+    """The app (a TpmApp, or `app_class`) and its client for the settings `raw`
+    (config.toml's tables, unvalidated)."""
     from tpm.ui.app import TpmApp
 
-    client = DeferredClient(config, paths)
-    return TpmApp(client, start=client.start, theme=config.ui.theme), client
+    client = DeferredClient(raw, paths)
+
+    async def start() -> None:
+        try:
+            await client.start()
+        except ConfigError as exc:
+            app.config_error = exc
+            app.exit()
+
+    # The theme is wanted for the first frame, before validation; a bad name is the default
+    # theme for that moment, then the ConfigError that names it.
+    theme = raw.get("ui", {}).get("theme") if isinstance(raw.get("ui"), dict) else None
+    app = (app_class or TpmApp)(
+        client, start=start, theme=theme if isinstance(theme, str) else "textual-dark"
+    )
+    return app, client
 
 
-def run_app(config: Config, paths: Paths) -> int:
-    return asyncio.run(_run(config, paths))
+def run_app(raw: dict[str, Any], paths: Paths) -> int:
+    return asyncio.run(_run(raw, paths))
 
 
-async def _run(config: Config, paths: Paths) -> int:
-    from tpm.cli.logs import log_to_file
-
-    # The terminal belongs to the app: engine logs go to a file beside the database.
-    log_file = log_to_file(paths.data_dir / "tpm.log", config.engine.log_level)
-    app, client = build_app(config, paths)
+async def _run(raw: dict[str, Any], paths: Paths) -> int:
+    app, client = build_app(raw, paths)
     try:
         await app.run_async()
     finally:
         await client.stop()
+    if app.config_error is not None:
+        raise app.config_error
     if app.start_error:
-        print(f"tpm: the engine could not start: {app.start_error} (log: {log_file})")
+        print(f"tpm: the engine could not start: {app.start_error} (log: {client.log_file})")
         return 1
     logging.getLogger("tpm").info("app closed")
     return 0

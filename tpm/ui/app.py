@@ -92,6 +92,8 @@ class TpmApp(App[None]):
         self._fills: list[Notification] = []
         self.toasts: dict[str, bool] = {}
         self.start_error: str | None = None
+        self.config_error: Exception | None = None
+        """Set by a `start` that found the settings invalid; the caller reports it."""
         self._prebuild: Worker[None] | None = None
         self.screens_built = asyncio.Event()
         """Set once every screen is built, so each key switches to a ready screen."""
