@@ -52,6 +52,10 @@ def _load(tmp_path: Path, text: str, **env: str) -> Config:
             "config.toml: feed.kind: must be one of 'sim' or 'replay', got \"ftp\"",
         ),
         ("[feed.sim]\nseed = 1.5", "config.toml: feed.sim.seed: expected a whole number, got 1.5"),
+        (  # the simulated market needs a day of history to start from
+            "[feed.sim]\nhistory_days = 0",
+            "config.toml: feed.sim.history_days: must be at least 1, got 0",
+        ),
         ('[demo]\nenabled = "yes"', 'config.toml: demo.enabled: expected true or false, got "yes"'),
         ("[demo]\nfast = 40", "config.toml: demo: fast (40) must be shorter than slow (30)"),
         (

@@ -46,7 +46,7 @@ class SimFeedConfig(Section):
     """How many symbols of the simulated universe to trade."""
     tick_hz: float = Field(4.0, gt=0, le=1000)
     """Ticks per second per symbol."""
-    history_days: int = Field(500, ge=0, le=5000)
+    history_days: int = Field(500, ge=1, le=5000)
     """Daily bars of warm history."""
     history_minutes: int = Field(1440, ge=0, le=20160)
     """One-minute bars of warm history."""
