@@ -20,7 +20,6 @@ from tpm.config import Paths
 from tpm.errors import ConfigError
 
 if TYPE_CHECKING:
-    from tpm.config import Config
     from tpm.engine.client import LocalEngineClient
     from tpm.engine.engine import Engine
     from tpm.ui.app import TpmApp
@@ -38,7 +37,6 @@ class DeferredClient:
         self._ready = asyncio.Event()
         self._inner: LocalEngineClient | None = None
         self.engine: Engine | None = None
-        self.config: Config | None = None
         self.log_file: Path | None = None
 
     async def start(self) -> None:
@@ -49,7 +47,7 @@ class DeferredClient:
         from tpm.config import validate_config
         from tpm.engine.client import LocalEngineClient
 
-        config = self.config = validate_config(self._raw, self._paths.config_file)
+        config = validate_config(self._raw, self._paths.config_file)
         # The terminal belongs to the app: engine logs go to a file beside the database.
         self.log_file = log_to_file(self._paths.data_dir / "tpm.log", config.engine.log_level)
         self.engine = build_engine(config, self._paths)
@@ -108,7 +106,8 @@ def build_app(
 
     # The theme is wanted for the first frame, before validation; a bad name is the default
     # theme for that moment, then the ConfigError that names it.
-    theme = raw.get("ui", {}).get("theme") if isinstance(raw.get("ui"), dict) else None
+    ui = raw.get("ui")
+    theme = ui.get("theme") if isinstance(ui, dict) else None
     app = (app_class or TpmApp)(
         client, start=start, theme=theme if isinstance(theme, str) else "textual-dark"
     )
