@@ -2,6 +2,7 @@
 
 TpmError
  ├── ConfigError            bad configuration: print the sentence, exit 2
+ │    └── RuleError         a strategy expression that does not parse: show where and why
  ├── DataError              a malformed file or record: report file, line and problem
  ├── IllegalTransition      an order event that its state does not allow
  ├── StoreUnavailable       the database cannot be reached: retry with backoff
@@ -18,6 +19,7 @@ __all__ = [
     "DataError",
     "FeedDisconnected",
     "IllegalTransition",
+    "RuleError",
     "StoreUnavailable",
     "SubmissionTimeout",
     "TpmError",
@@ -30,6 +32,15 @@ class TpmError(Exception):
 
 class ConfigError(TpmError):
     """The configuration is invalid; the message names the file, the key and the reason."""
+
+
+class RuleError(ConfigError):
+    """A strategy expression is wrong; the message names the expression, the position (from 1)
+    and what was expected there."""
+
+    def __init__(self, expression: str, position: int, problem: str) -> None:
+        self.expression, self.position, self.problem = expression, position, problem
+        super().__init__(f"{expression!r} at {position + 1}: {problem}")
 
 
 class DataError(TpmError):

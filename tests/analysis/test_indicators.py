@@ -210,3 +210,13 @@ def test_inputs_are_not_modified_and_lists_or_ints_are_accepted() -> None:
         f(x, 3)
     assert np.array_equal(x, before)
     same(ind.sma([1, 3, 2, 5], 2), [NAN, 2, 2.5, 3.5])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 16, 33])
+def test_highest_and_lowest_against_a_plain_loop(n: int) -> None:
+    x = np.random.default_rng(n).normal(100, 5, 120)
+    want_hi = [np.nan] * (n - 1) + [max(x[i - n + 1 : i + 1]) for i in range(n - 1, len(x))]
+    want_lo = [np.nan] * (n - 1) + [min(x[i - n + 1 : i + 1]) for i in range(n - 1, len(x))]
+    np.testing.assert_array_equal(ind.highest(x, n), want_hi)
+    np.testing.assert_array_equal(ind.lowest(x, n), want_lo)
+    assert np.isnan(ind.highest(x[: n - 1], n)).all()

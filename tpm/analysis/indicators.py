@@ -30,6 +30,7 @@ and TA-Lib promises nothing there either.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +57,8 @@ __all__ = [
     "atr",
     "bollinger",
     "ema",
+    "highest",
+    "lowest",
     "macd",
     "obv",
     "roc",
@@ -241,6 +244,26 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
 
     wilder = recursion((n - 1) / n)
     wilder.solve(ranges, n + 1, size, np.array([seed]), out[None, :], two_pass=False)
+    return out
+
+
+def highest(x: npt.ArrayLike, n: int) -> FloatArray:
+    """The largest of the last n values, the current one included (TA-Lib MAX)."""
+    return _rolling_extreme(x, n, "highest", rolling_max)
+
+
+def lowest(x: npt.ArrayLike, n: int) -> FloatArray:
+    """The smallest of the last n values, the current one included (TA-Lib MIN)."""
+    return _rolling_extreme(x, n, "lowest", rolling_min)
+
+
+def _rolling_extreme(
+    x: npt.ArrayLike, n: int, func: str, kernel: Callable[[FloatArray, int, FloatArray], None]
+) -> FloatArray:
+    a, n = series(x, "x", func), period(n, "n", func)
+    out = nan_head(len(a), n - 1)
+    if len(a) >= n:
+        kernel(a, n, out[n - 1 :])
     return out
 
 

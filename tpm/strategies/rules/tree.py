@@ -1,0 +1,89 @@
+"""The tree a strategy expression parses into: plain values, no behaviour but a few questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "PILLARS",
+    "SERIES",
+    "STATE",
+    "Ago",
+    "Binary",
+    "Call",
+    "Name",
+    "Node",
+    "Num",
+    "Unary",
+    "is_stateful",
+]
+
+SERIES = ("open", "high", "low", "close", "volume")
+"""The bar's own series."""
+PILLARS = ("score", "technical", "fundamental", "sentiment")
+"""The symbol's scores (0-100) as they stood at each bar's close; NaN where none was known."""
+STATE = ("position", "entry_price", "bars_held")
+"""The strategy's own state at the bar: signed quantity held, average entry price (NaN when
+flat) and closed bars since the position was opened (0 when flat)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: float
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A series (`close`), a pillar (`score`) or the strategy's state (`position`)."""
+
+    name: str
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[Node, ...]
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ago:
+    """`x[k]`: the value of x k closed bars before."""
+
+    x: Node
+    bars: int
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str  # "-" or "not"
+    x: Node
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: str  # + - * / < <= > >= == != and or
+    left: Node
+    right: Node
+    at: int
+
+
+Node = Num | Name | Call | Ago | Unary | Binary
+
+
+def is_stateful(node: Node) -> bool:
+    """Whether `node` reads the strategy's state (so it is known one bar at a time only)."""
+    match node:
+        case Name(name=name):
+            return name in STATE
+        case Unary(x=x) | Ago(x=x):
+            return is_stateful(x)
+        case Binary(left=left, right=right):
+            return is_stateful(left) or is_stateful(right)
+        case Call(args=args):
+            return any(is_stateful(a) for a in args)
+    return False
