@@ -11,7 +11,7 @@ from typing import Any
 
 from tpm.errors import ConfigError
 
-__all__ = ["Paths", "read_raw", "resolve_paths"]
+__all__ = ["Paths", "read_raw", "read_toml", "resolve_paths"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,16 @@ def resolve_paths(config_file: str | os.PathLike[str] | None = None) -> Paths:
     return Paths(config_file=cfg, data_dir=data)
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """The tables of the TOML file at `path`; a ConfigError if it cannot be read or parsed."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
 def read_raw(
     path: Path, *, required: bool = False, env: os._Environ[str] | dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -54,12 +64,7 @@ def read_raw(
     environ = os.environ if env is None else env
     raw: dict[str, Any] = {}
     if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+        raw = read_toml(path)
     elif required:
         raise ConfigError(f"{path}: no such config file")
     if db_url := environ.get("TPM_DB_URL"):

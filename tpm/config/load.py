@@ -14,7 +14,7 @@ from tpm.config.risk import tightening_violations
 from tpm.config.sections import Config
 from tpm.errors import ConfigError
 
-__all__ = ["load_config", "validate_config"]
+__all__ = ["describe_problems", "load_config", "validate_config"]
 
 
 def load_config(path: Path, *, required: bool = False, env: dict[str, str] | None = None) -> Config:
@@ -28,21 +28,22 @@ def validate_config(raw: dict[str, Any], path: Path) -> Config:
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_problems(path.name, exc)) from None
+        raise ConfigError(describe_problems(path.name, exc, Config)) from None
     consistency = tightening_violations(config.risk)
     if consistency:
         raise ConfigError("\n".join(f"{path.name}: {line}" for line in consistency))
     return config
 
 
-def _problems(file_name: str, exc: ValidationError) -> str:
-    """One line per problem: `config.toml: risk.order_size.max_notional: <reason>`."""
+def describe_problems(file_name: str, exc: ValidationError, model: type[BaseModel]) -> str:
+    """One line per problem of validating a file as `model`:
+    `config.toml: risk.order_size.max_notional: <reason>`."""
     lines = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
         parts = err["loc"]
         key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
-        lines.append(f"{file_name}: {key or '(top level)'}: {_reason(err, loc)}")
+        lines.append(f"{file_name}: {key or '(top level)'}: {_reason(err, loc, model)}")
     return "\n".join(lines)
 
 
@@ -57,11 +58,11 @@ _EXPECTED = {
 }
 
 
-def _reason(err: Any, loc: list[str]) -> str:
+def _reason(err: Any, loc: list[str], model: type[BaseModel]) -> str:
     kind: str = err["type"]
     got = err.get("input")
     if kind == "extra_forbidden":
-        return "unknown key" + _suggestion(loc)
+        return "unknown key" + _suggestion(loc, model)
     if kind == "missing":
         return "is required"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
@@ -99,8 +100,7 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _suggestion(loc: list[str]) -> str:
-    model: type[BaseModel] = Config
+def _suggestion(loc: list[str], model: type[BaseModel]) -> str:
     parts = iter(loc[:-1])
     for part in parts:
         field = model.model_fields.get(part)

@@ -38,6 +38,10 @@ class EngineContext:
     def position(self, symbol: str) -> Decimal:
         return self._portfolio.qty(symbol)
 
+    def entry_price(self, symbol: str) -> float:
+        view = self._portfolio.view(symbol)
+        return float(view.avg_price) if view.qty else math.nan
+
     def price(self, symbol: str) -> float:
         return self._market.last_price(symbol)
 

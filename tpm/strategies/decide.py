@@ -1,0 +1,107 @@
+"""What a strategy file decides at one closed bar. Backtests and live trading both call this, so
+a strategy trades the same way in both: only where the bars and the position come from differs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tpm.strategies.rules import Evaluation, State, truth
+from tpm.strategies.spec import StrategySpec
+
+__all__ = ["Holding", "Signal", "decide"]
+
+
+@dataclass(slots=True)
+class Holding:
+    """What the strategy keeps of its own position in one symbol from bar to bar."""
+
+    entries: int = 0
+    bars_held: int = 0
+    best: float = math.nan
+    """The best close since the position opened (highest long, lowest short)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """The position wanted after bar i (signed quantity, unrounded) and why."""
+
+    target: float
+    reason: str
+
+
+def decide(
+    spec: StrategySpec,
+    i: int,
+    entry: Evaluation,
+    exit_: Evaluation | None,
+    *,
+    close: float,
+    atr: float,
+    position: float,
+    entry_price: float,
+    equity: float,
+    holding: Holding,
+) -> Signal | None:
+    """The strategy's wish at closed bar `i`, or None to leave the position as it is.
+
+    `position` and `entry_price` are what the account holds once bar i closed; `holding` is
+    updated here. An exit (a stop or the exit condition) closes the whole position and wins
+    over an entry on the same bar; an entry while a position is open adds to it only up to
+    entry.pyramiding entries.
+    """
+    direction = 1.0 if spec.entry.side == "long" else -1.0
+    if position == 0:
+        holding.entries, holding.bars_held, holding.best = 0, 0, math.nan
+    else:
+        holding.bars_held += 1
+        holding.entries = max(holding.entries, 1)
+        better = max if position > 0 else min
+        holding.best = close if math.isnan(holding.best) else better(holding.best, close)
+    state = State(position, entry_price, holding.bars_held)
+    if position != 0:
+        if why := _stopped(spec, close, position, entry_price, holding.best):
+            return Signal(0.0, why)
+        if exit_ is not None and truth(exit_.at(i, state)):
+            return Signal(0.0, f"exit: {spec.exit.when}")
+    if not truth(entry.at(i, state)):
+        return None
+    if position != 0 and (position * direction < 0 or holding.entries >= spec.entry.pyramiding):
+        return None
+    qty = _size(spec, close, atr, equity)
+    if not qty > 0:
+        return None
+    holding.entries += 1
+    return Signal(position + direction * qty, f"entry: {spec.entry.when}")
+
+
+def _stopped(
+    spec: StrategySpec, close: float, position: float, entry_price: float, best: float
+) -> str:
+    """Which stop the close hit, if any ('' for none)."""
+    r = spec.risk
+    move = (close / entry_price - 1.0) * (1.0 if position > 0 else -1.0) * 100.0
+    if r.stop_loss_pct is not None and move <= -r.stop_loss_pct:
+        return f"stop loss: {move:+.2f}% from the entry at {entry_price:g}"
+    if r.take_profit_pct is not None and move >= r.take_profit_pct:
+        return f"take profit: {move:+.2f}% from the entry at {entry_price:g}"
+    if r.trailing_stop_pct is not None and not math.isnan(best):
+        back = (close / best - 1.0) * (1.0 if position > 0 else -1.0) * 100.0
+        if back <= -r.trailing_stop_pct:
+            return f"trailing stop: {back:+.2f}% from the best close {best:g}"
+    return ""
+
+
+def _size(spec: StrategySpec, close: float, atr: float, equity: float) -> float:
+    """The quantity of one entry at `close` (NaN when it cannot be known yet)."""
+    s = spec.size
+    if s.qty is not None:
+        return s.qty
+    if not close > 0:
+        return math.nan
+    if s.percent_equity is not None:
+        return equity * s.percent_equity / 100.0 / close
+    assert s.risk_percent is not None
+    distance = s.atr_stop * atr if s.atr_stop else close * (spec.risk.stop_loss_pct or 0) / 100
+    return equity * s.risk_percent / 100.0 / distance if distance > 0 else math.nan

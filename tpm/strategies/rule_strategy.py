@@ -1,0 +1,94 @@
+"""A strategy file running live: each closed bar joins the symbol's history, the file's
+expressions are evaluated at that bar, and `decide` says what position is wanted."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+
+from tpm.domain import Bar, Timeframe, quantize_qty, to_decimal
+from tpm.strategies.base import StrategyContext, TargetPosition
+from tpm.strategies.decide import Holding, Signal, decide
+from tpm.strategies.rules import FUNCTIONS, Evaluation
+from tpm.strategies.rules.functions import Columns
+from tpm.strategies.spec import StrategySpec
+
+__all__ = ["BarHistory", "RuleStrategy"]
+
+_FIELDS = ("open", "high", "low", "close", "volume")
+
+
+class BarHistory:
+    """One symbol's closed bars as growing columns."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, list[float]] = {f: [] for f in _FIELDS}
+
+    def append(self, bar: Bar) -> None:
+        for f in _FIELDS:
+            self._values[f].append(getattr(bar, f))
+
+    def __len__(self) -> int:
+        return len(self._values["close"])
+
+    def columns(self) -> Columns:
+        return {f: np.asarray(v, dtype=np.float64) for f, v in self._values.items()}
+
+
+class RuleStrategy:
+    """The Strategy (tpm.strategies.base) a strategy file describes."""
+
+    def __init__(self, spec: StrategySpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.symbols = spec.strategy.symbols
+        self.timeframe = Timeframe(spec.strategy.timeframe)
+        self._entry, self._exit = spec.trees()
+        self._history = {s: BarHistory() for s in self.symbols}
+        self._holding = {s: Holding() for s in self.symbols}
+        self.last_signal: dict[str, Signal] = {}
+        """The latest wish per symbol, for the screens."""
+
+    def on_bar(self, bar: Bar, ctx: StrategyContext) -> Sequence[TargetPosition]:
+        history = self._history.get(bar.symbol)
+        if history is None:
+            return ()
+        history.append(bar)
+        cols = history.columns()
+        i = len(history) - 1
+        position = ctx.position(bar.symbol)
+        signal = decide(
+            self.spec,
+            i,
+            Evaluation(self._entry, cols),
+            None if self._exit is None else Evaluation(self._exit, cols),
+            close=bar.close,
+            atr=self._atr(cols, i),
+            position=float(position),
+            entry_price=ctx.entry_price(bar.symbol),
+            equity=float(ctx.equity()),
+            holding=self._holding[bar.symbol],
+        )
+        if signal is None:
+            return ()
+        self.last_signal[bar.symbol] = signal
+        inst = ctx.instrument(bar.symbol)
+        lot = Decimal(1) if inst is None else inst.lot_size
+        if signal.target == 0:
+            return (TargetPosition(bar.symbol, Decimal(0), signal.reason),)
+        added = quantize_qty(to_decimal(signal.target - float(position)), lot)
+        if added == 0:
+            return ()
+        return (TargetPosition(bar.symbol, position + added, signal.reason),)
+
+    def _atr(self, cols: Columns, i: int) -> float:
+        if not self.spec.size.atr_stop:
+            return math.nan
+        return float(FUNCTIONS["atr"].run(cols, self.spec.size.atr_period)[i])
+
+    def on_start(self, ctx: StrategyContext) -> Sequence[TargetPosition]:
+        """Signals are events at a bar's close: none is pending at the start."""
+        return ()
