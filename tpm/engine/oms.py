@@ -37,7 +37,7 @@ from tpm.domain import (
 )
 from tpm.engine.bus import Bus
 from tpm.engine.portfolio import Portfolio
-from tpm.engine.protocols import Broker, BrokerFill, BrokerMessage, OrderReport, Store
+from tpm.engine.protocols import Broker, BrokerFill, BrokerMessage, OrderReport, OrderStore
 from tpm.engine.risk import RiskEngine
 from tpm.errors import BrokerError, IllegalTransition, SubmissionTimeout
 
@@ -52,7 +52,7 @@ class OrderManager:
     def __init__(
         self,
         bus: Bus,
-        store: Store,
+        store: OrderStore,
         broker: Broker,
         risk: RiskEngine,
         portfolio: Portfolio,

@@ -102,6 +102,10 @@ class StrategyRunner:
             for target in st.on_start(self.ctx):
                 self._intents.put_nowait((st, target))
 
+    def want(self, strategy: Strategy, target: TargetPosition) -> None:
+        """Queue `target` as `strategy`'s wish (a backtest decides outside the bar flow)."""
+        self._intents.put_nowait((strategy, target))
+
     def on_bar(self, bar: Bar) -> None:
         routes = self._routes.get((bar.symbol, bar.timeframe.value))
         if not routes or not self.is_running:

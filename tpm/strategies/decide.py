@@ -7,10 +7,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from tpm.strategies.rules import Evaluation, State, truth
 from tpm.strategies.spec import StrategySpec
 
-__all__ = ["Holding", "Signal", "decide"]
+__all__ = ["Holding", "Signal", "decide", "next_decision"]
+
+_CHUNK = 4096
+"""Bars scanned at once when looking for the next bar a stop could act on."""
 
 
 @dataclass(slots=True)
@@ -21,6 +27,18 @@ class Holding:
     bars_held: int = 0
     best: float = math.nan
     """The best close since the position opened (highest long, lowest short)."""
+
+    def skip(self, closes: npt.NDArray[np.float64], position: float) -> None:
+        """What `decide` does to the holding on bars where it decides nothing: `closes` are
+        those bars', the position unchanged over them."""
+        if position == 0:
+            self.entries, self.bars_held, self.best = 0, 0, math.nan
+        elif len(closes):
+            self.bars_held += len(closes)
+            self.entries = max(self.entries, 1)
+            extreme = float(closes.max() if position > 0 else closes.min())
+            better = max if position > 0 else min
+            self.best = extreme if math.isnan(self.best) else better(self.best, extreme)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +123,77 @@ def _size(spec: StrategySpec, close: float, atr: float, equity: float) -> float:
     assert s.risk_percent is not None
     distance = s.atr_stop * atr if s.atr_stop else close * (spec.risk.stop_loss_pct or 0) / 100
     return equity * s.risk_percent / 100.0 / distance if distance > 0 else math.nan
+
+
+def next_decision(
+    spec: StrategySpec,
+    start: int,
+    *,
+    entries: npt.NDArray[np.intp] | None,
+    exits: npt.NDArray[np.intp] | None,
+    closes: npt.NDArray[np.float64],
+    position: float,
+    entry_price: float,
+    holding: Holding,
+) -> int:
+    """The first bar from `start` at which `decide` could act (len(closes) if none).
+
+    `entries` and `exits` are the bars where the entry and exit conditions hold, ascending,
+    or None when the condition reads the strategy's state (then any bar could act). Nothing
+    here decides: `decide` runs on the bar found, and on the bars before it would have
+    returned None (a backtest calls `Holding.skip` for them).
+    """
+    end = len(closes)
+    if start >= end:
+        return end
+    if position == 0:
+        return _first(entries, start, end)
+    direction = 1.0 if spec.entry.side == "long" else -1.0
+    adding = position * direction > 0 and holding.entries < spec.entry.pyramiding
+    found = min(
+        _first(exits, start, end) if spec.exit.when else end,
+        _first(entries, start, end) if adding else end,
+    )
+    return min(found, _first_stop(spec, start, found, closes, position, entry_price, holding))
+
+
+def _first(bars: npt.NDArray[np.intp] | None, start: int, end: int) -> int:
+    if bars is None:
+        return start
+    at = int(np.searchsorted(bars, start))
+    return int(bars[at]) if at < len(bars) and bars[at] < end else end
+
+
+def _first_stop(
+    spec: StrategySpec,
+    start: int,
+    end: int,
+    closes: npt.NDArray[np.float64],
+    position: float,
+    entry_price: float,
+    holding: Holding,
+) -> int:
+    """The first bar in [start, end) whose close reaches a stop, by `_stopped`'s arithmetic."""
+    r = spec.risk
+    if r.stop_loss_pct is None and r.take_profit_pct is None and r.trailing_stop_pct is None:
+        return end
+    sign = 1.0 if position > 0 else -1.0
+    best = holding.best
+    accumulate = np.maximum.accumulate if position > 0 else np.minimum.accumulate
+    for a in range(start, end, _CHUNK):
+        c = closes[a : min(a + _CHUNK, end)]
+        hit = np.zeros(len(c), dtype=bool)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            move = (c / entry_price - 1.0) * sign * 100.0
+            if r.stop_loss_pct is not None:
+                hit |= move <= -r.stop_loss_pct
+            if r.take_profit_pct is not None:
+                hit |= move >= r.take_profit_pct
+            if r.trailing_stop_pct is not None:
+                seeded = c if math.isnan(best) else np.concatenate(([best], c))
+                running = accumulate(seeded)[len(seeded) - len(c) :]
+                hit |= (c / running - 1.0) * sign * 100.0 <= -r.trailing_stop_pct
+                best = float(running[-1])
+        if hit.any():
+            return a + int(np.argmax(hit))
+    return end

@@ -1,0 +1,332 @@
+"""Backtests: a strategy file over history, through the live engine's own parts.
+
+The runner, the risk engine, the OMS, the portfolio and the broker (a simulated one, such as
+the paper broker) are the ones live trading uses; only the clock (the bars' own times), the
+feed (bars in memory) and the order store (memory) differ. What is fast is the order of work:
+the strategy's expressions are evaluated over each symbol's whole history at once (indicators
+are causal, so this looks no further ahead than a bar-by-bar loop), and the engine's parts run
+only on the bars where the strategy could act or an order is working. `decide`, the function
+live trading calls on every bar, decides on those bars; on the others it would decide nothing.
+
+Fill model: a signal at a bar's close is a market order, filled by the broker within the next
+bar (the paper broker: at its open, with slippage, up to its share of the bar's volume).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from tpm.config.risk import RiskConfig
+from tpm.domain import Bar, Fill, Instrument, OrderStatus, Timeframe, quantize_qty, to_decimal
+from tpm.engine.bus import Bus
+from tpm.engine.clock import ManualClock
+from tpm.engine.market import MarketData
+from tpm.engine.memory_orders import MemoryOrders
+from tpm.engine.oms import OrderManager
+from tpm.engine.portfolio import Portfolio
+from tpm.engine.protocols import Broker, MarketConsumer
+from tpm.engine.risk import RiskEngine
+from tpm.engine.runner import StrategyRunner
+from tpm.strategies.base import TargetPosition
+from tpm.strategies.decide import Holding, decide, next_decision
+from tpm.strategies.rule_strategy import RuleStrategy
+from tpm.strategies.rules import FUNCTIONS, Evaluation, truth
+from tpm.strategies.spec import StrategySpec
+
+__all__ = ["BacktestResult", "SimulatedBroker", "SymbolBars", "run_backtest"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class SimulatedBroker(Broker, MarketConsumer, Protocol):
+    """A broker that fills against the bars it is shown and counts the messages it emits, so
+    the backtest knows when every fill is booked."""
+
+    emitted: int
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolBars:
+    """One symbol's closed bars as columns, oldest first (`ts_ns`: each bar's start)."""
+
+    instrument: Instrument
+    timeframe: Timeframe
+    ts_ns: IntArray
+    open: FloatArray
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+    volume: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.ts_ns)
+
+    def bar(self, i: int) -> Bar:
+        return Bar(
+            self.instrument.symbol,
+            self.timeframe,
+            int(self.ts_ns[i]),
+            float(self.open[i]),
+            float(self.high[i]),
+            float(self.low[i]),
+            float(self.close[i]),
+            float(self.volume[i]),
+        )
+
+
+@dataclass(slots=True)
+class BacktestResult:
+    fills: list[Fill]
+    rejections: list[str]
+    """Each refused order's reason, as the risk engine or the broker gave it."""
+    equity_ts_ns: IntArray
+    """The end of every bar of the union of the symbols' timelines."""
+    equity: FloatArray
+    initial_cash: Decimal
+    final_equity: Decimal
+    bars_processed: int
+    decisions: int
+    """Bars on which the engine's parts ran (the rest were settled by the vectorised pass)."""
+    elapsed_s: float = 0.0
+    orders: int = 0
+    signals: list[tuple[str, int, str]] = field(default_factory=list)
+    """(symbol, bar start, reason) of each order the strategy asked for."""
+
+
+@dataclass(slots=True)
+class _Symbol:
+    data: SymbolBars
+    entry: Evaluation
+    exit: Evaluation | None
+    entries: npt.NDArray[np.intp] | None
+    exits: npt.NDArray[np.intp] | None
+    atr: FloatArray | None
+    end_ns: IntArray
+    holding: Holding = field(default_factory=Holding)
+    cursor: int = 0
+
+
+async def run_backtest(
+    spec: StrategySpec,
+    data: Sequence[SymbolBars],
+    broker: SimulatedBroker,
+    *,
+    cash: Decimal = Decimal(100_000),
+    risk: RiskConfig | None = None,
+) -> BacktestResult:
+    """Run `spec` over `data` (one entry per symbol it trades) on `broker`."""
+    started = time.perf_counter()
+    wanted = set(spec.strategy.symbols)
+    missing = wanted - {d.instrument.symbol for d in data}
+    if missing:
+        raise ValueError(f"no bars for {', '.join(sorted(missing))}, which {spec.name} trades")
+    data = [d for d in data if d.instrument.symbol in wanted]
+    timeframe = Timeframe(spec.strategy.timeframe)
+    for d in data:
+        if d.timeframe is not timeframe:
+            raise ValueError(
+                f"{spec.name} decides on {timeframe.value} bars; "
+                f"the bars of {d.instrument.symbol} are {d.timeframe.value}"
+            )
+    clock = ManualClock()
+    bus = Bus()
+    # History was validated when it was read; skipped bars must not look like price jumps.
+    market = MarketData(
+        bus, [d.instrument for d in data], timeframes=(timeframe,), max_jump_pct=1e12
+    )
+    portfolio = Portfolio(cash)
+    risk_engine = RiskEngine(risk or RiskConfig(), market, portfolio, clock.now_ns)
+    store = MemoryOrders()
+    oms = OrderManager(bus, store, broker, risk_engine, portfolio, clock.now_ns)
+    runner = StrategyRunner(
+        bus, oms, portfolio, market, (), has_rate_room=risk_engine.has_rate_room
+    )
+    strategy = RuleStrategy(spec)
+    bus.subscribe(Bar, lambda b: portfolio.mark(b.symbol, b.close))
+    bus.subscribe(Bar, broker.on_market)
+
+    booked = 0
+    progress = asyncio.Event()
+
+    async def pump() -> None:
+        nonlocal booked
+        async for msg in broker.messages():
+            await oms.on_broker_message(msg)
+            booked += 1
+            progress.set()
+
+    async def settle() -> None:
+        while booked < broker.emitted:
+            progress.clear()
+            await progress.wait()
+
+    symbols = [_prepare(spec, d) for d in data]
+    result = BacktestResult(
+        [], [], np.empty(0, np.int64), np.empty(0), cash, cash, sum(map(len, data)), 0
+    )
+    await broker.connect()
+    pumping = asyncio.create_task(pump())
+    try:
+        heap: list[tuple[int, int, int]] = []
+        for k, s in enumerate(symbols):
+            _push(heap, spec, k, s, 0, 0.0, math.nan)
+        while heap:
+            _, k, i = heapq.heappop(heap)
+            s = symbols[k]
+            sym = s.data.instrument.symbol
+            position = float(portfolio.qty(sym))
+            s.holding.skip(s.data.close[s.cursor : i], position)
+            clock.advance_to(int(s.data.ts_ns[i]))
+            market.on_bar(s.data.bar(i))
+            await settle()
+            clock.advance_to(int(s.end_ns[i]))
+            _mark_others(portfolio, symbols, k, int(s.end_ns[i]))
+            position = float(portfolio.qty(sym))
+            view = portfolio.view(sym)
+            entry_price = float(view.avg_price) if view.qty else math.nan
+            result.decisions += 1
+            signal = decide(
+                spec,
+                i,
+                s.entry,
+                s.exit,
+                close=float(s.data.close[i]),
+                atr=math.nan if s.atr is None else float(s.atr[i]),
+                position=position,
+                entry_price=entry_price,
+                equity=float(portfolio.equity),
+                holding=s.holding,
+            )
+            if signal is not None:
+                target = _target(signal.target, position, s.data.instrument)
+                if target is not None:
+                    result.signals.append((sym, int(s.data.ts_ns[i]), signal.reason))
+                    runner.want(strategy, TargetPosition(sym, target, signal.reason))
+                    await runner.drain()
+                    await settle()
+            s.cursor = i + 1
+            if oms.open_orders(sym):
+                if i + 1 < len(s.data):
+                    heapq.heappush(heap, (int(s.data.ts_ns[i + 1]), k, i + 1))
+            else:
+                _push(heap, spec, k, s, i + 1, float(portfolio.qty(sym)), entry_price)
+        for s in symbols:
+            if len(s.data):
+                portfolio.mark(s.data.instrument.symbol, float(s.data.close[-1]))
+    finally:
+        await broker.close()
+        pumping.cancel()
+        await asyncio.gather(pumping, return_exceptions=True)
+    result.fills = list(store.fills)
+    result.orders = len(store.orders)
+    result.rejections = [
+        o.reason for o in store.orders.values() if o.status is OrderStatus.REJECTED
+    ]
+    result.final_equity = portfolio.equity
+    result.equity_ts_ns, result.equity = _equity_curve(symbols, result.fills, cash)
+    result.elapsed_s = time.perf_counter() - started
+    return result
+
+
+def _prepare(spec: StrategySpec, d: SymbolBars) -> _Symbol:
+    cols = {
+        "open": d.open,
+        "high": d.high,
+        "low": d.low,
+        "close": d.close,
+        "volume": d.volume,
+    }
+    entry_tree, exit_tree = spec.trees()
+    entry = Evaluation(entry_tree, cols)
+    exit_ = None if exit_tree is None else Evaluation(exit_tree, cols)
+    atr = FUNCTIONS["atr"].run(cols, spec.size.atr_period) if spec.size.atr_stop else None
+    return _Symbol(
+        data=d,
+        entry=entry,
+        exit=exit_,
+        entries=None if entry.stateful else np.flatnonzero(truth(entry.series())),
+        exits=None if exit_ is None or exit_.stateful else np.flatnonzero(truth(exit_.series())),
+        atr=atr,
+        end_ns=d.ts_ns + d.timeframe.ns,
+    )
+
+
+def _push(
+    heap: list[tuple[int, int, int]],
+    spec: StrategySpec,
+    k: int,
+    s: _Symbol,
+    start: int,
+    position: float,
+    entry_price: float,
+) -> None:
+    i = next_decision(
+        spec,
+        start,
+        entries=s.entries,
+        exits=s.exits,
+        closes=s.data.close,
+        position=position,
+        entry_price=entry_price,
+        holding=s.holding,
+    )
+    if i < len(s.data):
+        heapq.heappush(heap, (int(s.data.ts_ns[i]), k, i))
+
+
+def _target(wanted: float, position: float, inst: Instrument) -> Decimal | None:
+    """The signed target in whole lots (an entry's size rounded down), None if it is no change."""
+    if wanted == 0:
+        return Decimal(0) if position else None
+    added = quantize_qty(to_decimal(wanted - position), inst.lot_size)
+    return None if added == 0 else to_decimal(position) + added
+
+
+def _mark_others(portfolio: Portfolio, symbols: list[_Symbol], k: int, now_ns: int) -> None:
+    """Every other symbol at its latest close by `now_ns`, so equity (and sizing) is current."""
+    if len(symbols) == 1:
+        return
+    for j, s in enumerate(symbols):
+        if j == k:
+            continue
+        at = int(np.searchsorted(s.end_ns, now_ns, side="right")) - 1
+        if at >= 0:
+            portfolio.mark(s.data.instrument.symbol, float(s.data.close[at]))
+
+
+def _equity_curve(
+    symbols: list[_Symbol], fills: list[Fill], cash: Decimal
+) -> tuple[IntArray, FloatArray]:
+    """Equity at the end of every bar: cash and positions change only at fills, so the curve
+    is built from the fills and the closes without a pass over the bars in Python."""
+    ends = [s.end_ns for s in symbols] or [np.empty(0, np.int64)]
+    times: IntArray = np.unique(np.concatenate(ends)).astype(np.int64)
+    fill_ts = np.array([f.ts_ns for f in fills], dtype=np.int64)
+    # A fill inside a bar (at its open) is in that bar's closing equity.
+    at = np.searchsorted(times, fill_ts, side="left")
+    deltas = np.zeros(len(times) + 1)
+    np.add.at(deltas, at, [float(f.cash_delta) for f in fills])
+    equity: FloatArray = float(cash) + np.cumsum(deltas[:-1])
+    for s in symbols:
+        sym = s.data.instrument.symbol
+        mine = [n for n, f in enumerate(fills) if f.symbol == sym]
+        if not mine:
+            continue
+        steps = np.zeros(len(times) + 1)
+        np.add.at(steps, at[mine], [float(fills[n].signed_qty) for n in mine])
+        qty = np.cumsum(steps[:-1])
+        last = np.searchsorted(s.end_ns, times, side="right") - 1
+        close = np.where(last >= 0, s.data.close[np.maximum(last, 0)], 0.0)
+        equity += qty * close
+    return times, equity
