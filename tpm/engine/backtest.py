@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -294,13 +294,15 @@ def _target(wanted: float, position: float, inst: Instrument) -> Decimal | None:
 
 
 def _mark_others(portfolio: Portfolio, symbols: list[_Symbol], k: int, now_ns: int) -> None:
-    """Every other symbol at its latest close by `now_ns`, so equity (and sizing) is current."""
+    """Every other symbol at its latest close seen by `now_ns`, so equity (and sizing) is as a
+    replay has it: bars closing at the same instant arrive in the order of the symbols."""
     if len(symbols) == 1:
         return
     for j, s in enumerate(symbols):
         if j == k:
             continue
-        at = int(np.searchsorted(s.end_ns, now_ns, side="right")) - 1
+        side: Literal["left", "right"] = "right" if j < k else "left"
+        at = int(np.searchsorted(s.end_ns, now_ns, side=side)) - 1
         if at >= 0:
             portfolio.mark(s.data.instrument.symbol, float(s.data.close[at]))
 

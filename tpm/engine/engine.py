@@ -128,6 +128,7 @@ class Engine:
             can_trade=self.can_trade,
             has_rate_room=self.risk.has_rate_room,
         )
+        self.runner.defer_bars = s.market_clock
         self.kill_switch = KillSwitch(
             self.risk, self.oms, self.runner, self.portfolio, store, self.bus
         )

@@ -77,6 +77,10 @@ class StrategyRunner:
         """Strategies see bars (their indicators stay current)."""
         self.is_trading = True
         """Their targets become orders; off while trading is halted."""
+        self.defer_bars = False
+        """Replays: strategies see a closed bar at the next `drain`, once the broker has
+        booked what that bar filled (live, fills arrive long before a bar closes)."""
+        self._bars: list[Bar] = []
         self.targets_seen = 0
         self.orders_sent = 0
         self._routes: dict[tuple[str, str], list[Strategy]] = {}
@@ -110,6 +114,12 @@ class StrategyRunner:
         routes = self._routes.get((bar.symbol, bar.timeframe.value))
         if not routes or not self.is_running:
             return
+        if self.defer_bars:
+            self._bars.append(bar)
+            return
+        self._decide(bar, routes)
+
+    def _decide(self, bar: Bar, routes: list[Strategy]) -> None:
         for st in routes:
             try:
                 targets = st.on_bar(bar, self.ctx)
@@ -168,10 +178,16 @@ class StrategyRunner:
 
     @property
     def has_pending(self) -> bool:
-        return not self._intents.empty()
+        return bool(self._bars) or not self._intents.empty()
 
     async def drain(self) -> None:
-        """Act on every queued target now (backtests and tests step the runner this way)."""
+        """Show strategies the bars held back, then act on every queued target now (replays,
+        backtests and tests step the runner this way)."""
+        bars, self._bars = self._bars, []
+        for bar in bars:
+            routes = self._routes.get((bar.symbol, bar.timeframe.value))
+            if routes and self.is_running:
+                self._decide(bar, routes)
         self.retry_deferred()
         while not self._intents.empty():
             st, target = self._intents.get_nowait()
