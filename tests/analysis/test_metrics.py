@@ -336,3 +336,23 @@ def test_equity_round_trip(r: list[float]) -> None:
     back = m.returns_from_equity(equity)
     assert np.allclose(back, r, atol=1e-9)
     assert close(m.total_return(back), equity[-1] / equity[0] - 1, tol=1e-9)
+
+
+def test_trade_statistics_by_hand() -> None:
+    pnls = [120.0, -40.0, 0.0, 80.0, -60.0, float("nan")]
+    assert m.average_win(pnls) == pytest.approx(100.0)  # (120 + 80) / 2
+    assert m.average_loss(pnls) == pytest.approx(-50.0)  # (-40 - 60) / 2
+    assert m.expectancy(pnls) == pytest.approx(20.0)  # 100 / 5 trades, the NaN left out
+    assert m.win_rate(pnls) == pytest.approx(0.4)
+    assert m.profit_factor(pnls) == pytest.approx(2.0)  # 200 / 100
+    assert math.isnan(m.average_loss([1.0, 2.0])) and math.isnan(m.expectancy([]))
+
+
+def test_exposure_and_longest_drawdown_by_hand() -> None:
+    assert m.exposure([0, 100, 100, 0, -50, 0, 0, 0]) == pytest.approx(3 / 8)
+    # wealth 1.1, 0.99, 1.0395, 1.1435, 1.0291, 1.0394, 1.2: below the 1.1 peak for 2 periods,
+    # below the 1.1435 peak for 2 more, then a new high
+    r = [0.10, -0.10, 0.05, 0.10, -0.10, 0.01, 0.1545]
+    assert m.longest_drawdown(r) == 2
+    assert m.longest_drawdown([-0.01, -0.01, -0.01, 0.5, -0.2]) == 3
+    assert m.longest_drawdown([0.01, 0.02]) == 0

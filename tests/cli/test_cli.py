@@ -22,6 +22,7 @@ COMMANDS = [
     ["db"],
     ["db", "upgrade"],
     ["db", "check"],
+    ["backtest"],
 ]
 
 

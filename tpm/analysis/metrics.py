@@ -42,12 +42,17 @@ __all__ = [
     "FloatArray",
     "alpha",
     "annual_volatility",
+    "average_loss",
+    "average_win",
     "beta",
     "cagr",
     "calmar_ratio",
     "conditional_value_at_risk",
     "downside_risk",
     "drawdown_series",
+    "expectancy",
+    "exposure",
+    "longest_drawdown",
     "max_drawdown",
     "periods_per_year_of",
     "profit_factor",
@@ -295,6 +300,47 @@ def profit_factor(trade_pnls: npt.ArrayLike) -> float:
     if p.size == 0:
         return math.nan
     return _ratio(float(p[p > 0].sum()), float(-p[p < 0].sum()))
+
+
+def _trades(trade_pnls: npt.ArrayLike) -> FloatArray:
+    p = _series(trade_pnls, "trade_pnls")
+    return p[~np.isnan(p)]
+
+
+def average_win(trade_pnls: npt.ArrayLike) -> float:
+    """Mean P&L of the winning trades (NaN without one)."""
+    p = _trades(trade_pnls)
+    wins = p[p > 0]
+    return float(wins.mean()) if wins.size else math.nan
+
+
+def average_loss(trade_pnls: npt.ArrayLike) -> float:
+    """Mean P&L of the losing trades, a negative number (NaN without one)."""
+    p = _trades(trade_pnls)
+    losses = p[p < 0]
+    return float(losses.mean()) if losses.size else math.nan
+
+
+def expectancy(trade_pnls: npt.ArrayLike) -> float:
+    """Mean P&L per trade: what a trade is worth on average, winners and losers together."""
+    p = _trades(trade_pnls)
+    return float(p.mean()) if p.size else math.nan
+
+
+def exposure(positions: npt.ArrayLike) -> float:
+    """Share of periods spent holding a position (any non-zero quantity)."""
+    q = _series(positions, "positions")
+    return float(np.count_nonzero(q) / q.size) if q.size else math.nan
+
+
+def longest_drawdown(returns: npt.ArrayLike) -> int:
+    """The most consecutive periods spent below an earlier peak of cumulative returns."""
+    under = drawdown_series(returns) < 0
+    if not under.any():
+        return 0
+    # Lengths of the runs of True: the gaps between the indices where a run starts or ends.
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], under, [False])).astype(np.int8)))
+    return int((edges[1::2] - edges[::2]).max())
 
 
 def returns_from_equity(equity: npt.ArrayLike) -> FloatArray:

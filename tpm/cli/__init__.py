@@ -157,6 +157,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
+    bt = sub.add_parser(
+        "backtest",
+        help="run a strategy file over CSV bar files on the paper broker",
+        description="Backtest a strategy file: its expressions over the bars, its orders through "
+        "the risk checks, the OMS and the paper broker (a signal at a bar's close fills in the "
+        "next bar), and a report of the trades, equity and metrics.",
+    )
+    bt.add_argument(
+        "--data",
+        action="append",
+        required=True,
+        metavar="FILE.csv",
+        help="a CSV bar file (repeat for several symbols)",
+    )
+    bt.add_argument("--strategy", required=True, metavar="FILE.toml", help="the strategy file")
+    bt.add_argument(
+        "--cash", type=float, metavar="N", help="starting cash (default broker.paper.cash)"
+    )
+    bt.add_argument(
+        "--commission",
+        type=float,
+        metavar="F",
+        help="commission as a fraction of the traded value, e.g. 0.001 for 0.1%% "
+        "(default: broker.paper's per-share, basis-point and minimum commission)",
+    )
+    bt.add_argument("--json", action="store_true", help="print one JSON object")
+    bt.add_argument("--export", metavar="DIR", help="also write trades.csv and equity.csv here")
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser(
@@ -189,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "order": commands.order,
         "score": commands.score,
         "evaluate": commands.evaluate,
+        "backtest": commands.backtest,
     }
     if args.command is None:
         handler: Command = commands.headless if args.headless else commands.app

@@ -271,6 +271,13 @@ def score(args: argparse.Namespace) -> int:
     return score_command(args, config, paths)
 
 
+def backtest(args: argparse.Namespace) -> int:
+    from tpm.cli.backtest import backtest_command
+
+    config, _paths = _setup(args)
+    return backtest_command(args, config)
+
+
 def evaluate(args: argparse.Namespace) -> int:
     from tpm.cli.evaluate import evaluate_command
 

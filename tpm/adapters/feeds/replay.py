@@ -21,7 +21,14 @@ from tpm.adapters.feeds.csvbars import BarFile, read_bars
 from tpm.domain import Bar, Instrument, Timeframe
 from tpm.errors import DataError
 
-__all__ = ["BATCH_SIZE", "MAX_SLEEP_S", "ReplayFeed", "ReplaySource", "asset_class_of"]
+__all__ = [
+    "BATCH_SIZE",
+    "MAX_SLEEP_S",
+    "ReplayFeed",
+    "ReplaySource",
+    "asset_class_of",
+    "instrument_for",
+]
 
 BATCH_SIZE = 1000
 MAX_SLEEP_S = 2.0
@@ -207,35 +214,41 @@ class ReplayFeed:
         return files
 
     def _instrument(self, symbol: str) -> Instrument:
-        kind = asset_class_of(symbol)
-        if kind == "crypto":
-            quote = next((q for q in _QUOTES_LONGEST_FIRST if symbol.upper().endswith(q)), "USD")
-            return Instrument(
-                symbol,
-                name=symbol,
-                asset_class="crypto",
-                exchange="REPLAY",
-                currency=quote,
-                timezone="UTC",
-                session_open="00:00",
-                session_close="00:00",
-                lot_size=Decimal("0.00001"),
-                min_qty=Decimal("0.00001"),
-            )
-        if kind == "fx":
-            # FX trades around the clock on weekdays; its day rolls at 17:00 New York.
-            return Instrument(
-                symbol,
-                name=symbol,
-                asset_class="fx",
-                exchange="REPLAY",
-                currency=symbol[-3:].upper(),
-                timezone="America/New_York",
-                session_open="17:00",
-                session_close="17:00",
-                tick_size=Decimal("0.00001"),
-            )
-        return Instrument(symbol, name=symbol, exchange="REPLAY", timezone=self._timezone)
+        return instrument_for(symbol, self._timezone)
+
+
+def instrument_for(symbol: str, timezone: str = "America/New_York") -> Instrument:
+    """The instrument a bar file of `symbol` stands for: crypto trades around the clock, FX
+    on weekdays, anything else in the session of an exchange in `timezone`."""
+    kind = asset_class_of(symbol)
+    if kind == "crypto":
+        quote = next((q for q in _QUOTES_LONGEST_FIRST if symbol.upper().endswith(q)), "USD")
+        return Instrument(
+            symbol,
+            name=symbol,
+            asset_class="crypto",
+            exchange="REPLAY",
+            currency=quote,
+            timezone="UTC",
+            session_open="00:00",
+            session_close="00:00",
+            lot_size=Decimal("0.00001"),
+            min_qty=Decimal("0.00001"),
+        )
+    if kind == "fx":
+        # FX trades around the clock on weekdays; its day rolls at 17:00 New York.
+        return Instrument(
+            symbol,
+            name=symbol,
+            asset_class="fx",
+            exchange="REPLAY",
+            currency=symbol[-3:].upper(),
+            timezone="America/New_York",
+            session_open="17:00",
+            session_close="17:00",
+            tick_size=Decimal("0.00001"),
+        )
+    return Instrument(symbol, name=symbol, exchange="REPLAY", timezone=timezone)
 
 
 def _open(source: ReplaySource) -> BarFile:

@@ -1,0 +1,242 @@
+"""tpm backtest: a strategy file over CSV bar files, on the paper broker, with a report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tpm.adapters.brokers.paper import PaperBroker
+from tpm.adapters.feeds.csvbars import read_bar_table
+from tpm.adapters.feeds.replay import instrument_for
+from tpm.analysis import metrics as m
+from tpm.config import Config
+from tpm.domain import Fill, ns_to_iso, to_decimal
+from tpm.engine.backtest import BacktestResult, SymbolBars, run_backtest
+from tpm.errors import ConfigError
+from tpm.strategies.spec import load_strategy
+
+__all__ = ["backtest_command", "trade_pnls"]
+
+
+def backtest_command(args: argparse.Namespace, config: Config) -> int:
+    started = time.perf_counter()  # the clock starts at the data, after the imports
+    spec = load_strategy(Path(args.strategy))
+    if args.cash is not None and not args.cash > 0:
+        raise ConfigError(f"--cash {args.cash:g}: must be more than 0")
+    if args.commission is not None and not 0 <= args.commission < 0.1:
+        raise ConfigError(
+            f"--commission {args.commission:g}: a fraction of the traded value, from 0 to 0.1"
+        )
+    data = [_columns(read_bar_table(path)) for path in args.data]
+    p = config.broker.paper
+    custom = args.commission is not None
+    broker = PaperBroker(
+        [d.instrument for d in data],
+        commission_per_share=0.0 if custom else p.commission_per_share,
+        commission_bps=args.commission * 10_000 if custom else p.commission_bps,
+        commission_min=0.0 if custom else p.commission_min,
+        slippage_bps=p.slippage_bps,
+        participation=p.participation,
+        latency_ms=p.latency_ms,
+    )
+    cash = to_decimal(args.cash if args.cash is not None else p.cash)
+    if config.engine.log_level != "debug":
+        # One line per order is for a running engine; the report sums them up.
+        logging.getLogger("tpm.engine").setLevel(logging.ERROR)
+    try:
+        result = asyncio.run(run_backtest(spec, data, broker, cash=cash, risk=config.risk))
+    except ValueError as exc:  # bars that do not fit the strategy: a sentence for the trader
+        raise ConfigError(f"{Path(args.strategy).name}: {exc}") from None
+    report = build_report(spec.name, result)
+    if args.export:
+        export(Path(args.export), result)
+    report["elapsed_s"] = round(time.perf_counter() - started, 4)
+    print(json.dumps(report) if args.json else render(report, result))
+    return 0
+
+
+def _columns(table: Any) -> SymbolBars:
+    a = table.arrays
+    inst = instrument_for(table.symbol)
+    return SymbolBars(inst, table.timeframe, a.ts_ns, a.open, a.high, a.low, a.close, a.volume)
+
+
+def trade_pnls(fills: Sequence[Fill]) -> list[float]:
+    """P&L of each round trip (flat to flat, per symbol), commissions included; a fill that
+    turns a position around closes one trip and opens the next in proportion to its size."""
+    out: list[float] = []
+    held: dict[str, Decimal] = {}
+    running: dict[str, Decimal] = {}
+    for f in fills:
+        q = held.get(f.symbol, Decimal(0))
+        after = q + f.signed_qty
+        if q != 0 and after * q < 0:  # through zero: split the fill where it crosses
+            closing = abs(q) / f.qty
+            running[f.symbol] = running.get(f.symbol, Decimal(0)) + f.cash_delta * closing
+            out.append(float(running[f.symbol]))
+            running[f.symbol] = f.cash_delta * (1 - closing)
+        else:
+            running[f.symbol] = running.get(f.symbol, Decimal(0)) + f.cash_delta
+            if after == 0:
+                out.append(float(running.pop(f.symbol)))
+        held[f.symbol] = after
+    return out
+
+
+def build_report(name: str, r: BacktestResult) -> dict[str, Any]:
+    """What the JSON holds (DESIGN.md): trades, final equity, metrics, bars processed."""
+    returns = m.returns_from_equity(r.equity)
+    ppy = m.periods_per_year_of(r.equity_ts_ns / 1e9)
+    k = {"periods_per_year": ppy if math.isfinite(ppy) else m.PERIODS_PER_YEAR}
+    pnls = trade_pnls(r.fills)
+    metrics = {
+        "total_return": m.total_return(returns),
+        "cagr": m.cagr(returns, **k),
+        "annual_volatility": m.annual_volatility(returns, **k),
+        "sharpe_ratio": m.sharpe_ratio(returns, **k),
+        "sortino_ratio": m.sortino_ratio(returns, **k),
+        "max_drawdown": m.max_drawdown(returns),
+        "calmar_ratio": m.calmar_ratio(returns, **k),
+        "value_at_risk": m.value_at_risk(returns),
+        "conditional_value_at_risk": m.conditional_value_at_risk(returns),
+        "longest_drawdown_bars": m.longest_drawdown(returns),
+        "trades": len(pnls),
+        "win_rate": m.win_rate(pnls),
+        "profit_factor": m.profit_factor(pnls),
+        "average_win": m.average_win(pnls),
+        "average_loss": m.average_loss(pnls),
+        "expectancy": m.expectancy(pnls),
+        "exposure": m.exposure(_held_per_bar(r)),
+    }
+    return {
+        "strategy": name,
+        "trades": [
+            {
+                "symbol": f.symbol,
+                "side": f.side.value,
+                "qty": float(f.qty),
+                "price": float(f.price),
+                "ts": ns_to_iso(f.ts_ns),
+            }
+            for f in r.fills
+        ],
+        "initial_cash": float(r.initial_cash),
+        "final_equity": float(r.final_equity),
+        "metrics": {k: _clean(v) for k, v in metrics.items()},
+        "bars_processed": r.bars_processed,
+        "orders": r.orders,
+        "rejected": len(r.rejections),
+        "rejections": refusals(r.rejections),
+    }
+
+
+_LIMIT = re.compile(r"\b(risk(?:\.\w+)+)")
+
+
+def refusals(reasons: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Refused orders by the limit that refused them: how many, and the first one's reason."""
+    counts: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for reason in reasons:
+        found = _LIMIT.search(reason)
+        key = found.group(1) if found else reason
+        counts[key] += 1
+        first.setdefault(key, reason)
+    return {k: {"orders": n, "first": first[k]} for k, n in counts.most_common()}
+
+
+def _held_per_bar(r: BacktestResult) -> np.ndarray:
+    """Whether anything was held at each bar's close, from the fills."""
+    steps: dict[str, np.ndarray] = {}
+    at = np.searchsorted(r.equity_ts_ns, [f.ts_ns for f in r.fills], side="left")
+    for f, i in zip(r.fills, at, strict=True):
+        s = steps.setdefault(f.symbol, np.zeros(len(r.equity_ts_ns) + 1))
+        s[i] += float(f.signed_qty)
+    held = np.zeros(len(r.equity_ts_ns), dtype=bool)
+    for s in steps.values():
+        held |= np.abs(np.cumsum(s[:-1])) > 1e-12
+    return held
+
+
+def _clean(x: float | int) -> float | int | None:
+    if isinstance(x, int):
+        return x
+    return round(x, 6) if math.isfinite(x) else None
+
+
+def render(report: dict[str, Any], r: BacktestResult) -> str:
+    """The report a trader reads: figures, then the equity curve and drawdown drawn."""
+    import plotext as plt
+
+    mt = report["metrics"]
+
+    def pct(key: str) -> str:
+        v = mt[key]
+        return "n/a" if v is None else f"{v * 100:+.2f}%"
+
+    def num(key: str, fmt: str = "{:.2f}") -> str:
+        v = mt[key]
+        return "n/a" if v is None else fmt.format(v)
+
+    lines = [
+        f"{report['strategy']}: {report['bars_processed']:,} bars, {mt['trades']} round trips, "
+        f"{report['orders']} orders ({report['rejected']} refused), {report['elapsed_s']:.2f}s",
+        f"equity {report['initial_cash']:,.2f} -> {report['final_equity']:,.2f} "
+        f"(total {pct('total_return')}, CAGR {pct('cagr')})",
+        f"Sharpe {num('sharpe_ratio')}  Sortino {num('sortino_ratio')}  Calmar "
+        f"{num('calmar_ratio')}  volatility {pct('annual_volatility')}",
+        f"max drawdown {pct('max_drawdown')} (longest {mt['longest_drawdown_bars']} bars)  "
+        f"VaR 95% {pct('value_at_risk')}  CVaR {pct('conditional_value_at_risk')}",
+        f"win rate {pct('win_rate')}  profit factor {num('profit_factor')}  expectancy "
+        f"{num('expectancy', '{:,.2f}')}  avg win {num('average_win', '{:,.2f}')}  "
+        f"avg loss {num('average_loss', '{:,.2f}')}  exposure {pct('exposure')}",
+    ]
+    for limit, seen in report["rejections"].items():
+        lines.append(f"refused {seen['orders']} by {limit}, first: {seen['first']}")
+    if len(r.equity) > 1:
+        drawdown = np.concatenate(([0.0], m.drawdown_series(m.returns_from_equity(r.equity))))
+        # A point per column is all a terminal can show; the last bar is always drawn.
+        step = max(1, len(r.equity) // _PLOT_POINTS)
+        keep = np.unique(np.append(np.arange(0, len(r.equity), step), len(r.equity) - 1))
+        dates = [ns_to_iso(int(t))[:10] for t in r.equity_ts_ns[keep]]
+        for title, values in (("equity", r.equity), ("drawdown %", drawdown * 100)):
+            plt.clear_figure()
+            plt.theme("clear")
+            plt.date_form("Y-m-d")
+            plt.plotsize(_PLOT_WIDTH, 12)
+            plt.title(title)
+            plt.plot(dates, values[keep].tolist(), marker="braille")
+            lines.append(plt.build())
+    return "\n".join(lines)
+
+
+_PLOT_WIDTH = 100
+_PLOT_POINTS = 2 * _PLOT_WIDTH
+
+
+def export(folder: Path, r: BacktestResult) -> None:
+    """trades.csv and equity.csv in `folder` (made if absent)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "trades.csv").open("w", newline="", encoding="utf-8") as out:
+        w = csv.writer(out)
+        w.writerow(["ts", "symbol", "side", "qty", "price", "commission"])
+        for f in r.fills:
+            w.writerow([ns_to_iso(f.ts_ns), f.symbol, f.side.value, f.qty, f.price, f.commission])
+    with (folder / "equity.csv").open("w", newline="", encoding="utf-8") as out:
+        w = csv.writer(out)
+        w.writerow(["ts", "equity"])
+        for ts, eq in zip(r.equity_ts_ns.tolist(), r.equity.tolist(), strict=True):
+            w.writerow([ns_to_iso(ts), f"{eq:.2f}"])
