@@ -14,7 +14,6 @@ bar (the paper broker: at its open, with slippage, up to its share of the bar's 
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import math
 import time
@@ -34,7 +33,7 @@ from tpm.engine.market import MarketData
 from tpm.engine.memory_orders import MemoryOrders
 from tpm.engine.oms import OrderManager
 from tpm.engine.portfolio import Portfolio
-from tpm.engine.protocols import Broker, MarketConsumer
+from tpm.engine.protocols import Broker, BrokerMessage, MarketConsumer
 from tpm.engine.risk import RiskEngine
 from tpm.engine.runner import StrategyRunner
 from tpm.strategies.base import TargetPosition
@@ -50,10 +49,12 @@ IntArray = npt.NDArray[np.int64]
 
 
 class SimulatedBroker(Broker, MarketConsumer, Protocol):
-    """A broker that fills against the bars it is shown and counts the messages it emits, so
-    the backtest knows when every fill is booked."""
+    """A broker that fills against the bars it is shown, synchronously: what it has to say
+    is waiting as soon as a call returns."""
 
-    emitted: int
+    def take_messages(self) -> list[BrokerMessage]:
+        """The messages emitted and not yet taken, oldest first, without waiting."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,27 +157,17 @@ async def run_backtest(
     bus.subscribe(Bar, lambda b: portfolio.mark(b.symbol, b.close))
     bus.subscribe(Bar, broker.on_market)
 
-    booked = 0
-    progress = asyncio.Event()
-
-    async def pump() -> None:
-        nonlocal booked
-        async for msg in broker.messages():
-            await oms.on_broker_message(msg)
-            booked += 1
-            progress.set()
-
     async def settle() -> None:
-        while booked < broker.emitted:
-            progress.clear()
-            await progress.wait()
+        """Book everything the broker has said (fills before the strategy sees the close)."""
+        while messages := broker.take_messages():
+            for msg in messages:
+                await oms.on_broker_message(msg)
 
     symbols = [_prepare(spec, d) for d in data]
     result = BacktestResult(
         [], [], np.empty(0, np.int64), np.empty(0), cash, cash, sum(map(len, data)), 0
     )
     await broker.connect()
-    pumping = asyncio.create_task(pump())
     try:
         heap: list[tuple[int, int, int]] = []
         for k, s in enumerate(symbols):
@@ -226,8 +217,6 @@ async def run_backtest(
                 portfolio.mark(s.data.instrument.symbol, float(s.data.close[-1]))
     finally:
         await broker.close()
-        pumping.cancel()
-        await asyncio.gather(pumping, return_exceptions=True)
     result.fills = list(store.fills)
     result.orders = len(store.orders)
     result.rejections = [

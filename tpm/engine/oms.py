@@ -41,9 +41,26 @@ from tpm.engine.protocols import Broker, BrokerFill, BrokerMessage, OrderReport,
 from tpm.engine.risk import RiskEngine
 from tpm.errors import BrokerError, IllegalTransition, SubmissionTimeout
 
-__all__ = ["OrderManager", "OrderRequest"]  # OrderRequest re-exported from tpm.domain
+__all__ = ["OrderBook", "OrderManager", "OrderRequest"]  # OrderRequest re-exported from tpm.domain
 
 log = logging.getLogger("tpm.engine.oms")
+
+
+class OrderBook(dict[ClientOrderId, Order]):
+    """Every order by client order id, and the open ones by symbol: a strategy's target asks
+    for its symbol's working orders, which must not cost a scan of the whole day's orders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_by_symbol: dict[str, dict[ClientOrderId, Order]] = {}
+
+    def __setitem__(self, key: ClientOrderId, order: Order) -> None:
+        super().__setitem__(key, order)
+        book = self.open_by_symbol.setdefault(order.symbol, {})
+        if order.is_open:
+            book[key] = order
+        else:
+            book.pop(key, None)
 
 
 class OrderManager:
@@ -67,7 +84,7 @@ class OrderManager:
         self._portfolio = portfolio
         self._now_ns = now_ns
         self.submit_timeout_s = submit_timeout_s
-        self.orders: dict[ClientOrderId, Order] = {}
+        self.orders = OrderBook()
         self._exec_ids: set[str] = set()
         self.unconfirmed: set[ClientOrderId] = set()
         self.duplicate_fills = 0
@@ -93,9 +110,9 @@ class OrderManager:
         return fills
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return [
-            o for o in self.orders.values() if o.is_open and (symbol is None or o.symbol == symbol)
-        ]
+        if symbol is not None:
+            return list(self.orders.open_by_symbol.get(symbol, {}).values())
+        return [o for o in self.orders.values() if o.is_open]
 
     # -- orders out ----------------------------------------------------------------------------
 
@@ -156,7 +173,9 @@ class OrderManager:
         log.info("order %s: %s", order.client_order_id[:8], _describe(order))
         self.sending.add(order.client_order_id)
         try:
-            await asyncio.wait_for(self._broker.submit(order), self.submit_timeout_s)
+            # timeout() rather than wait_for: no task per order (a backtest sends thousands).
+            async with asyncio.timeout(self.submit_timeout_s):
+                await self._broker.submit(order)
         except (TimeoutError, SubmissionTimeout):
             self.unconfirmed.add(order.client_order_id)
             log.error(

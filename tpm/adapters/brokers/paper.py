@@ -179,6 +179,15 @@ class PaperBroker:
     def messages(self) -> AsyncIterator[BrokerMessage]:
         return self._drain()
 
+    def take_messages(self) -> list[BrokerMessage]:
+        """What is queued, without waiting (a backtest books it between bars)."""
+        out: list[BrokerMessage] = []
+        while not self._queue.empty():
+            msg = self._queue.get_nowait()
+            if msg is not None:
+                out.append(msg)
+        return out
+
     async def _drain(self) -> AsyncIterator[BrokerMessage]:
         while True:
             msg = await self._queue.get()

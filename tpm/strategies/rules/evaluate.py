@@ -85,7 +85,8 @@ class Evaluation:
 
     def __init__(self, tree: Node, columns: Columns) -> None:
         self.tree = tree
-        self.stateful = is_stateful(tree)
+        self._stateful = _stateful_nodes(tree)
+        self.stateful = tree in self._stateful
         self._columns = columns
         self._size = len(columns["close"])
         self._cache: dict[Node, FloatArray] = {}
@@ -130,10 +131,12 @@ class Evaluation:
 
     def at(self, i: int, state: State) -> float:
         """The expression at bar `i`, the strategy holding `state` there."""
+        if not self.stateful:
+            return float(self.series()[i])
         return float(self._at(self.tree, i, state))
 
     def _at(self, node: Node, i: int, state: State) -> Any:
-        if not is_stateful(node):
+        if node not in self._stateful:
             return self.series(node)[i]
         match node:
             case Name(name=name):
@@ -145,6 +148,28 @@ class Evaluation:
             case Binary(op=op, left=left, right=right):
                 return _apply(op, self._at(left, i, state), self._at(right, i, state))
         raise TypeError(f"{node!r} cannot read the strategy's state")
+
+
+def _stateful_nodes(tree: Node) -> set[Node]:
+    """The nodes of `tree` that read the strategy's state (found once, asked on every bar)."""
+    found: set[Node] = set()
+
+    def visit(node: Node) -> bool:
+        match node:
+            case Unary(x=x) | Ago(x=x):
+                reads = visit(x)
+            case Binary(left=left, right=right):
+                reads = visit(left) | visit(right)
+            case Call(args=args):
+                reads = any([visit(a) for a in args])
+            case _:
+                reads = is_stateful(node)
+        if reads:
+            found.add(node)
+        return reads
+
+    visit(tree)
+    return found
 
 
 def _literal(node: Node) -> float | int:
