@@ -23,6 +23,7 @@ COMMANDS = [
     ["db", "upgrade"],
     ["db", "check"],
     ["backtest"],
+    ["optimize"],
 ]
 
 

@@ -185,6 +185,46 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--json", action="store_true", help="print one JSON object")
     bt.add_argument("--export", metavar="DIR", help="also write trades.csv and equity.csv here")
 
+    opt = sub.add_parser(
+        "optimize",
+        help="backtest a grid of a strategy file's parameters, in and out of sample",
+        description="Backtest every combination of the given parameters (the strategy file's "
+        "[params]) in parallel, rank them on the in-sample bars and show the out-of-sample "
+        "figures beside them.",
+    )
+    opt.add_argument("--strategy", required=True, metavar="FILE.toml", help="the strategy file")
+    opt.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="NAME=START:STOP:STEP",
+        help="a parameter's values: START:STOP:STEP (STOP included), A,B,C, or one value",
+    )
+    opt.add_argument(
+        "--data", action="append", required=True, metavar="FILE.csv", help="a CSV bar file"
+    )
+    opt.add_argument(
+        "--split",
+        type=float,
+        default=0.7,
+        metavar="F",
+        help="share of the bars in sample, the rest out of sample (default 0.7; 1: no OOS)",
+    )
+    opt.add_argument(
+        "--walk-forward",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N anchored windows instead of one split: in sample up to a block, out of "
+        "sample on the next",
+    )
+    opt.add_argument("--rank", default="sharpe_ratio", help="in-sample metric to rank by")
+    opt.add_argument("--top", type=int, default=20, help="rows shown (default 20)")
+    opt.add_argument("--jobs", type=int, default=0, help="processes (default: every core)")
+    opt.add_argument("--cash", type=float, metavar="N", help="starting cash")
+    opt.add_argument("--commission", type=float, metavar="F", help="as for tpm backtest")
+    opt.add_argument("--json", action="store_true", help="print one JSON object")
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser(
@@ -218,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "score": commands.score,
         "evaluate": commands.evaluate,
         "backtest": commands.backtest,
+        "optimize": commands.optimize,
     }
     if args.command is None:
         handler: Command = commands.headless if args.headless else commands.app

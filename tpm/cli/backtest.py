@@ -23,12 +23,12 @@ from tpm.adapters.feeds.csvbars import read_bar_table
 from tpm.adapters.feeds.replay import instrument_for
 from tpm.analysis import metrics as m
 from tpm.config import Config
-from tpm.domain import Fill, ns_to_iso, to_decimal
+from tpm.domain import Fill, Instrument, ns_to_iso, to_decimal
 from tpm.engine.backtest import BacktestResult, SymbolBars, run_backtest
 from tpm.errors import ConfigError
 from tpm.strategies.spec import load_strategy
 
-__all__ = ["backtest_command", "trade_pnls"]
+__all__ = ["backtest_command", "columns", "metrics_of", "paper_broker", "trade_pnls"]
 
 
 def backtest_command(args: argparse.Namespace, config: Config) -> int:
@@ -40,19 +40,9 @@ def backtest_command(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(
             f"--commission {args.commission:g}: a fraction of the traded value, from 0 to 0.1"
         )
-    data = [_columns(read_bar_table(path)) for path in args.data]
-    p = config.broker.paper
-    custom = args.commission is not None
-    broker = PaperBroker(
-        [d.instrument for d in data],
-        commission_per_share=0.0 if custom else p.commission_per_share,
-        commission_bps=args.commission * 10_000 if custom else p.commission_bps,
-        commission_min=0.0 if custom else p.commission_min,
-        slippage_bps=p.slippage_bps,
-        participation=p.participation,
-        latency_ms=p.latency_ms,
-    )
-    cash = to_decimal(args.cash if args.cash is not None else p.cash)
+    data = [columns(read_bar_table(path)) for path in args.data]
+    broker = paper_broker(config, [d.instrument for d in data], args.commission)
+    cash = to_decimal(args.cash if args.cash is not None else config.broker.paper.cash)
     if config.engine.log_level != "debug":
         # One line per order is for a running engine; the report sums them up.
         logging.getLogger("tpm.engine").setLevel(logging.ERROR)
@@ -68,7 +58,25 @@ def backtest_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _columns(table: Any) -> SymbolBars:
+def paper_broker(
+    config: Config, instruments: Sequence[Instrument], commission: float | None
+) -> PaperBroker:
+    """The paper broker of config.toml; `commission` (a fraction of the traded value)
+    replaces its per-share, basis-point and minimum commission."""
+    p = config.broker.paper
+    custom = commission is not None
+    return PaperBroker(
+        instruments,
+        commission_per_share=0.0 if custom else p.commission_per_share,
+        commission_bps=(commission or 0.0) * 10_000 if custom else p.commission_bps,
+        commission_min=0.0 if custom else p.commission_min,
+        slippage_bps=p.slippage_bps,
+        participation=p.participation,
+        latency_ms=p.latency_ms,
+    )
+
+
+def columns(table: Any) -> SymbolBars:
     a = table.arrays
     inst = instrument_for(table.symbol)
     return SymbolBars(inst, table.timeframe, a.ts_ns, a.open, a.high, a.low, a.close, a.volume)
@@ -98,6 +106,30 @@ def trade_pnls(fills: Sequence[Fill]) -> list[float]:
 
 def build_report(name: str, r: BacktestResult) -> dict[str, Any]:
     """What the JSON holds (DESIGN.md): trades, final equity, metrics, bars processed."""
+    return {
+        "strategy": name,
+        "trades": [
+            {
+                "symbol": f.symbol,
+                "side": f.side.value,
+                "qty": float(f.qty),
+                "price": float(f.price),
+                "ts": ns_to_iso(f.ts_ns),
+            }
+            for f in r.fills
+        ],
+        "initial_cash": float(r.initial_cash),
+        "final_equity": float(r.final_equity),
+        "metrics": metrics_of(r),
+        "bars_processed": r.bars_processed,
+        "orders": r.orders,
+        "rejected": len(r.rejections),
+        "rejections": refusals(r.rejections),
+    }
+
+
+def metrics_of(r: BacktestResult) -> dict[str, float | int | None]:
+    """The performance and trade statistics of a backtest (None where undefined)."""
     returns = m.returns_from_equity(r.equity)
     ppy = m.periods_per_year_of(r.equity_ts_ns / 1e9)
     k = {"periods_per_year": ppy if math.isfinite(ppy) else m.PERIODS_PER_YEAR}
@@ -121,26 +153,7 @@ def build_report(name: str, r: BacktestResult) -> dict[str, Any]:
         "expectancy": m.expectancy(pnls),
         "exposure": m.exposure(_held_per_bar(r)),
     }
-    return {
-        "strategy": name,
-        "trades": [
-            {
-                "symbol": f.symbol,
-                "side": f.side.value,
-                "qty": float(f.qty),
-                "price": float(f.price),
-                "ts": ns_to_iso(f.ts_ns),
-            }
-            for f in r.fills
-        ],
-        "initial_cash": float(r.initial_cash),
-        "final_equity": float(r.final_equity),
-        "metrics": {k: _clean(v) for k, v in metrics.items()},
-        "bars_processed": r.bars_processed,
-        "orders": r.orders,
-        "rejected": len(r.rejections),
-        "rejections": refusals(r.rejections),
-    }
+    return {k: _clean(v) for k, v in metrics.items()}
 
 
 _LIMIT = re.compile(r"\b(risk(?:\.\w+)+)")

@@ -278,6 +278,13 @@ def backtest(args: argparse.Namespace) -> int:
     return backtest_command(args, config)
 
 
+def optimize(args: argparse.Namespace) -> int:
+    from tpm.cli.optimize import optimize_command
+
+    config, _paths = _setup(args)
+    return optimize_command(args, config)
+
+
 def evaluate(args: argparse.Namespace) -> int:
     from tpm.cli.evaluate import evaluate_command
 

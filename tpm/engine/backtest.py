@@ -125,8 +125,11 @@ async def run_backtest(
     *,
     cash: Decimal = Decimal(100_000),
     risk: RiskConfig | None = None,
+    trade_from_ns: int = 0,
 ) -> BacktestResult:
-    """Run `spec` over `data` (one entry per symbol it trades) on `broker`."""
+    """Run `spec` over `data` (one entry per symbol it trades) on `broker`. Bars that start
+    before `trade_from_ns` are history only: indicators see them, the strategy does not trade
+    on them, and the result (equity, bars processed) begins after them."""
     started = time.perf_counter()
     wanted = set(spec.strategy.symbols)
     missing = wanted - {d.instrument.symbol for d in data}
@@ -164,14 +167,15 @@ async def run_backtest(
                 await oms.on_broker_message(msg)
 
     symbols = [_prepare(spec, d) for d in data]
-    result = BacktestResult(
-        [], [], np.empty(0, np.int64), np.empty(0), cash, cash, sum(map(len, data)), 0
-    )
+    for s in symbols:
+        s.cursor = int(np.searchsorted(s.data.ts_ns, trade_from_ns))
+    processed = sum(len(s.data) - s.cursor for s in symbols)
+    result = BacktestResult([], [], np.empty(0, np.int64), np.empty(0), cash, cash, processed, 0)
     await broker.connect()
     try:
         heap: list[tuple[int, int, int]] = []
         for k, s in enumerate(symbols):
-            _push(heap, spec, k, s, 0, 0.0, math.nan)
+            _push(heap, spec, k, s, s.cursor, 0.0, math.nan)
         while heap:
             _, k, i = heapq.heappop(heap)
             s = symbols[k]
@@ -223,7 +227,9 @@ async def run_backtest(
         o.reason for o in store.orders.values() if o.status is OrderStatus.REJECTED
     ]
     result.final_equity = portfolio.equity
-    result.equity_ts_ns, result.equity = _equity_curve(symbols, result.fills, cash)
+    times, equity = _equity_curve(symbols, result.fills, cash)
+    traded = times > trade_from_ns  # bars that end after trading began
+    result.equity_ts_ns, result.equity = times[traded], equity[traded]
     result.elapsed_s = time.perf_counter() - started
     return result
 

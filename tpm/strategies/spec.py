@@ -30,16 +30,9 @@ from tpm.config.files import read_toml
 from tpm.config.load import describe_problems
 from tpm.errors import ConfigError, RuleError
 from tpm.strategies.rules import Node, parse_expression
+from tpm.strategies.rules.parse import reserved
 
 __all__ = ["StrategySpec", "load_strategy", "read_strategy"]
-
-
-def _expression(text: str) -> str:
-    try:
-        parse_expression(text)
-    except RuleError as exc:
-        raise ValueError(str(exc)) from None
-    return text
 
 
 class StrategyHead(Section):
@@ -61,20 +54,10 @@ class Entry(Section):
     pyramiding: int = Field(1, ge=1, le=20)
     """How many entries a position may take: 1 ignores entry signals while it is open."""
 
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, text: str) -> str:
-        return _expression(text)
-
 
 class Exit(Section):
     when: str = ""
     """The condition that closes the whole position; empty: only the stops close it."""
-
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, text: str) -> str:
-        return _expression(text) if text.strip() else ""
 
 
 class Size(Section):
@@ -112,6 +95,8 @@ class Stops(Section):
 
 class StrategySpec(Section):
     strategy: StrategyHead
+    params: dict[str, float] = Field(default_factory=dict)
+    """Named numbers the expressions use (`sma(close, fast)`); tpm optimize varies them."""
     entry: Entry
     exit: Exit = Exit()
     size: Size
@@ -126,22 +111,55 @@ class StrategySpec(Section):
             )
         return self
 
+    @field_validator("params")
+    @classmethod
+    def _names_free(cls, params: dict[str, float]) -> dict[str, float]:
+        for name in params:
+            if not name.isidentifier() or reserved(name):
+                raise ValueError(f"{name!r} cannot name a parameter: it is taken or not a name")
+        return params
+
     @property
     def name(self) -> str:
         return self.strategy.name
 
     def trees(self) -> tuple[Node, Node | None]:
         """The entry and exit conditions, parsed (the exit is None when only stops close)."""
-        exit_tree = parse_expression(self.exit.when) if self.exit.when else None
-        return parse_expression(self.entry.when), exit_tree
+        when = self.exit.when.strip()
+        exit_tree = parse_expression(when, self.params) if when else None
+        return parse_expression(self.entry.when, self.params), exit_tree
+
+    def with_params(self, values: dict[str, float]) -> StrategySpec:
+        """This strategy with some of its parameters set (tpm optimize's grid points)."""
+        unknown = set(values) - set(self.params)
+        if unknown:
+            raise ConfigError(
+                f"{self.name} has no parameter {', '.join(sorted(unknown))} "
+                f"(its [params]: {', '.join(self.params) or 'none'})"
+            )
+        spec = self.model_copy(update={"params": {**self.params, **values}})
+        _check_expressions(spec, f"{self.name} with {values}")
+        return spec
 
 
 def read_strategy(raw: dict[str, Any], file_name: str = "strategy.toml") -> StrategySpec:
     """The spec `raw` (a strategy file's tables) describes; a ConfigError names every problem."""
     try:
-        return StrategySpec.model_validate(raw)
+        spec = StrategySpec.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(describe_problems(file_name, exc, StrategySpec)) from None
+    _check_expressions(spec, file_name)
+    return spec
+
+
+def _check_expressions(spec: StrategySpec, where: str) -> None:
+    for key, text in (("entry.when", spec.entry.when), ("exit.when", spec.exit.when)):
+        if key == "exit.when" and not text.strip():
+            continue
+        try:
+            parse_expression(text, spec.params)
+        except RuleError as exc:
+            raise ConfigError(f"{where}: {key}: {exc}") from None
 
 
 def load_strategy(path: Path) -> StrategySpec:

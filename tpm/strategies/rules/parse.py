@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tpm.errors import RuleError
@@ -36,7 +37,7 @@ from tpm.strategies.rules.tree import (
     is_stateful,
 )
 
-__all__ = ["parse_expression"]
+__all__ = ["parse_expression", "reserved"]
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
@@ -75,14 +76,16 @@ def _tokens(text: str) -> list[_Token]:
         at = m.end()
 
 
-def parse_expression(text: str) -> Node:
-    """The tree of `text`; a RuleError says where and why it does not parse."""
-    return _Parser(text).parse()
+def parse_expression(text: str, params: Mapping[str, float] | None = None) -> Node:
+    """The tree of `text`; a RuleError says where and why it does not parse. A name in
+    `params` (a strategy's [params], which optimisation varies) stands for its number."""
+    return _Parser(text, params or {}).parse()
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, params: Mapping[str, float]) -> None:
         self.text = text
+        self.params = params
         self.toks = _tokens(text)
         self.i = 0
 
@@ -195,12 +198,14 @@ class _Parser:
         raise self.fail(f"{_EXPECT_VALUE}, got {tok.show()}")
 
     def name(self, tok: _Token) -> Node:
+        if tok.text in self.params:
+            return Num(float(self.params[tok.text]), tok.at)
         if tok.text in _NAMES:
             return Name(tok.text, tok.at)
         if tok.text in FUNCTIONS:
             sig = FUNCTIONS[tok.text].signature
             raise self.fail(f"{tok.text} is a function: write {tok.text}({sig})", tok)
-        raise self.fail(f"unknown name '{tok.text}'{_suggest(tok.text)}", tok)
+        raise self.fail(f"unknown name '{tok.text}'{_suggest(tok.text, self.params)}", tok)
 
     def call(self, tok: _Token) -> Node:
         name = tok.text
@@ -208,7 +213,7 @@ class _Parser:
             raise self.fail(f"{name} is a series, not a function", tok)
         fn = FUNCTIONS.get(name)
         if fn is None:
-            raise self.fail(f"unknown function '{name}'{_suggest(name)}", tok)
+            raise self.fail(f"unknown function '{name}'{_suggest(name, self.params)}", tok)
         args: list[tuple[Node, _Token]] = []
         if not self.take(")"):
             while True:
@@ -252,6 +257,11 @@ def _is_whole(text: str) -> bool:
     return text.isdigit()
 
 
-def _suggest(word: str) -> str:
-    close = difflib.get_close_matches(word, [*_NAMES, *FUNCTIONS], n=1)
+def reserved(name: str) -> bool:
+    """Whether `name` is taken by the language (a series, a function or a keyword)."""
+    return name in _NAMES or name in FUNCTIONS or name in _KEYWORDS
+
+
+def _suggest(word: str, params: Mapping[str, float]) -> str:
+    close = difflib.get_close_matches(word, [*_NAMES, *FUNCTIONS, *params], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -71,7 +71,11 @@ class AnalyticsScreen(LiveScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # All three areas are on screen when wide: there is no view to switch to.
-        return not (action == "next_view" and self.query_one(AnalyticsAreas).is_wide)
+        if action != "next_view":
+            return True
+        # Asked while the screen is still being built (in the background) too.
+        areas = self.query(AnalyticsAreas)
+        return not (areas and areas.first().is_wide)
 
     def _show(self, snap: EngineSnapshot | None) -> None:
         self._snap = snap

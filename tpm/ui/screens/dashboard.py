@@ -24,6 +24,8 @@ __all__ = ["DashboardScreen"]
 
 class DashboardScreen(LiveScreen):
     CSS_PATH = "dashboard.tcss"
+    # Textual focuses it when the screen is first shown, in view or built in the background.
+    AUTO_FOCUS = "#watchlist"
     BINDINGS = [
         Binding("K", "kill_switch", "Halt"),
         Binding("R", "risk", "Risk"),
@@ -56,7 +58,6 @@ class DashboardScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.follow_snapshots(self._show)
-        self.query_one(Watchlist).focus()
 
     def _show(self, snap: EngineSnapshot | None) -> None:
         self.query_one(StatusBar).snapshot = snap

@@ -39,6 +39,8 @@ class HeatmapScreen(LiveScreen):
     """The treemap and the correlation map: side by side when wide, one at a time when not."""
 
     CSS_PATH = "heatmap.tcss"
+    # Textual focuses it when the screen is first shown, in view or built in the background.
+    AUTO_FOCUS = "#treemap"
     BINDINGS = [Binding("v", "switch_view", "Switch view")]
 
     def compose(self) -> ComposeResult:
@@ -51,7 +53,6 @@ class HeatmapScreen(LiveScreen):
     def on_mount(self) -> None:
         self._symbols: tuple[str, ...] = ()
         self.follow_snapshots(self._show)
-        self.query_one(Treemap).focus()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < WIDE, "-narrow")

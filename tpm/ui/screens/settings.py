@@ -36,6 +36,8 @@ class SettingsScreen(LiveScreen):
     """Loads the settings in force into the form and saves what the form asks to."""
 
     CSS_PATH = "settings.tcss"
+    # Textual focuses it when the screen is first shown, in view or built in the background.
+    AUTO_FOCUS = "#settings-nav"
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,7 +51,6 @@ class SettingsScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.follow_snapshots(self._show)
-        self.query_one("#settings-nav").focus()
         self._load()
 
     def _show(self, snap: EngineSnapshot | None) -> None:

@@ -35,6 +35,8 @@ class TradingScreen(LiveScreen):
     """Thin: lays the widgets out, hands them each snapshot and routes their messages."""
 
     CSS_PATH = "trading.tcss"
+    # Textual focuses it when the screen is first shown, in view or built in the background.
+    AUTO_FOCUS = "#working-orders"
     BINDINGS = [
         Binding("b", "ticket('buy')", "Buy"),
         Binding("s", "ticket('sell')", "Sell"),
@@ -71,7 +73,6 @@ class TradingScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.follow_snapshots(self._show)
-        self.query_one(WorkingOrders).focus()
 
     def _show(self, snap: EngineSnapshot | None) -> None:
         bar = self.query_one(StatusBar)
