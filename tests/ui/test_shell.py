@@ -77,3 +77,16 @@ async def test_settings_that_do_not_validate_close_the_app_before_the_engine(
     assert client.engine is None  # nothing was started
     assert not (tmp_path / "tpm.db").exists()
     assert "config.toml: risk.max_order_notional" in str(app.config_error)
+
+
+async def test_quitting_while_screens_are_built_in_the_background(tmp_path: Path) -> None:
+    """The app may quit at any moment of the background builds: nothing half built raises."""
+    for n, delay in enumerate((0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.2)):
+        home = tmp_path / str(n)
+        home.mkdir()
+        async with running_app(home, strategies=False) as (app, pilot, _engine):
+            await pilot.pause(delay)
+            built = app.screens_built.is_set()
+        assert app.return_code in (None, 0)  # run_test re-raises what a worker raised
+        if built:
+            break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -53,6 +54,8 @@ def _later(mode: str) -> Callable[[], Screen[Any]]:
 _SCREENS = Binding.Group("Screens", compact=True)
 """Keys 1-5 share one footer entry so the screen's own keys, help and quit fit at 80 columns;
 the palette and the help panel name each one."""
+
+log = logging.getLogger("tpm.ui")
 
 _SEVERITY = {Severity.INFO: "information", Severity.WARNING: "warning", Severity.ERROR: "error"}
 
@@ -162,6 +165,15 @@ class TpmApp(App[None]):
         gc.collect()
         gc.freeze()
         self.screens_built.set()
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Quitting can come while a screen is half built in the background (its widgets
+        # mounting as the app closes them); what such a screen raises then harms nothing, as
+        # the session is over, and must not turn a clean quit into a traceback.
+        if not self.is_running and not self.screens_built.is_set():
+            log.debug("while quitting, a screen still being built raised %r", error)
+            return
+        super()._handle_exception(error)
 
     async def _idle_gap(self) -> bool:
         """Leave the loop to keys and snapshots for a moment; False once the app is quitting."""
