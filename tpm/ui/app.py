@@ -154,7 +154,10 @@ class TpmApp(App[None]):
         # Once their first data is in (settings, instruments, bars), each is laid out and
         # rendered off screen, so widgets size themselves and its first frame comes from warm
         # caches. Nothing is drawn while a screen is not the current one.
-        for screen in built:
+        # Twice: what a screen loads as it mounts (settings, instruments, bars) lands after
+        # the first pass and leaves its layout stale; the second pass costs ~3 ms a screen
+        # when nothing changed, and spares the first switch ~80 ms when something did.
+        for screen in [*built, *built]:
             if not await self._idle_gap():
                 return
             screen._refresh_layout(self.size)
