@@ -12,6 +12,8 @@ from tpm.engine.protocols import FundamentalsSource, MarketFeed, NewsSource
 from tpm.errors import ConfigError
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend, Strategy
+from tpm.strategies.rule_strategy import RuleStrategy
+from tpm.strategies.spec import load_strategy
 
 __all__ = ["build_engine", "build_feed", "build_store", "database_url"]
 
@@ -65,6 +67,33 @@ def build_feed(config: Config, *, realtime: bool = True) -> MarketFeed:
 
 
 def _strategies(config: Config, feed: MarketFeed) -> list[Strategy]:
+    return [*_demo(config, feed), *_strategy_files(config, feed)]
+
+
+def _strategy_files(config: Config, feed: MarketFeed) -> list[Strategy]:
+    """The strategy files of [strategies], each checked against the feed and the bars built."""
+    known = {i.symbol for i in feed.instruments()}
+    built = config.market.timeframes
+    out: list[Strategy] = []
+    for name in config.strategies.files:
+        path = Path(name).expanduser()
+        spec = load_strategy(path)
+        unknown = sorted(set(spec.strategy.symbols) - known)
+        if unknown:
+            raise ConfigError(
+                f"{path.name}: strategy.symbols: {', '.join(unknown)} not served by the "
+                f"{feed.name} feed"
+            )
+        if spec.strategy.timeframe not in built:
+            raise ConfigError(
+                f"{path.name}: strategy.timeframe: {spec.strategy.timeframe} bars are not built "
+                f"(config.toml market.timeframes: {', '.join(built)})"
+            )
+        out.append(RuleStrategy(spec))
+    return out
+
+
+def _demo(config: Config, feed: MarketFeed) -> list[Strategy]:
     d = config.demo
     if not d.enabled:
         return []

@@ -22,6 +22,7 @@ __all__ = [
     "ReplayFileConfig",
     "SimFeedConfig",
     "StoreConfig",
+    "StrategiesConfig",
     "UiConfig",
 ]
 
@@ -161,6 +162,11 @@ class UiConfig(Section):
     """Pop up a note when a feed goes stale, reconnects or comes back."""
 
 
+class StrategiesConfig(Section):
+    files: Annotated[tuple[str, ...], Lax] = ()
+    """Strategy files (TOML, see README) the engine runs, besides the demo."""
+
+
 class Config(Section):
     """Everything tpm reads from config.toml."""
 
@@ -174,4 +180,5 @@ class Config(Section):
     news: NewsConfig = NewsConfig()
     fundamentals: FundamentalsConfig = FundamentalsConfig()
     demo: DemoStrategyConfig = DemoStrategyConfig()
+    strategies: StrategiesConfig = StrategiesConfig()
     ui: UiConfig = UiConfig()
