@@ -117,6 +117,54 @@ def test_json_report(tmp_path: Path) -> None:
     assert m["trades"] == len(trades) // 2
 
 
+PYTHON = """\
+from tpm.analysis.indicators import sma
+from tpm.strategies import PythonStrategy
+
+
+class Cross(PythonStrategy):
+    name = "py-cross"
+    symbols = ("WALK",)
+
+    def on_bar(self, bar, ctx):
+        c = self.closes("WALK")
+        if len(c) < 21:
+            return []
+        fast, slow = sma(c, 5), sma(c, 20)
+        held = ctx.position("WALK")
+        if fast[-2] <= slow[-2] and fast[-1] > slow[-1] and not held:
+            return [self.target("WALK", 100, "up")]
+        if fast[-2] >= slow[-2] and fast[-1] < slow[-1] and held:
+            return [self.target("WALK", 0, "down")]
+        return []
+"""
+
+
+def test_a_python_strategy_backtests_like_its_strategy_file(tmp_path: Path) -> None:
+    data = bars_csv(tmp_path / "WALK.csv")
+    rules = json.loads(backtest(tmp_path, data, "--json").stdout)
+    py = tmp_path / "cross.py"
+    py.write_text(PYTHON, encoding="utf-8")
+    out = tpm(tmp_path / "home", "backtest", "--data", str(data), "--strategy", str(py), "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["strategy"] == "py-cross" and report["bars_processed"] == 400
+    assert len(report["trades"]) >= 4
+    assert report["trades"] == rules["trades"]
+    assert report["final_equity"] == rules["final_equity"]
+    opt = tpm(
+        tmp_path / "home",
+        "optimize",
+        "--data",
+        str(data),
+        "--strategy",
+        str(py),
+        "--param",
+        "fast=5:10:5",
+    )
+    assert opt.returncode == 2 and "cross.py: tpm optimize varies the [params]" in opt.stderr
+
+
 def test_readable_report_and_export(tmp_path: Path) -> None:
     data = bars_csv(tmp_path / "WALK.csv")
     out = backtest(

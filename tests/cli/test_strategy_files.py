@@ -48,12 +48,12 @@ def test_a_strategy_file_runs_beside_the_demo(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("symbols", "timeframe", "market", "message"),
     [
-        ('"NOPE"', "5m", {}, "breakout.toml: strategy.symbols: NOPE not served by the sim feed"),
+        ('"NOPE"', "5m", {}, "breakout.toml: breakout: symbols NOPE not served by the sim feed"),
         (
             None,
             "1h",
             {"timeframes": ["1m", "5m"]},
-            "breakout.toml: strategy.timeframe: 1h bars are not built",
+            "breakout.toml: breakout: 1h bars are not built",
         ),
     ],
 )

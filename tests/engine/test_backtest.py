@@ -19,6 +19,7 @@ from tpm.domain import Bar, Instrument, Side, Timeframe
 from tpm.engine.backtest import SymbolBars, run_backtest
 from tpm.engine.engine import Engine, EngineSettings
 from tpm.store.sql_store import SqlStore
+from tpm.strategies.base import Strategy
 from tpm.strategies.rule_strategy import RuleStrategy
 from tpm.strategies.spec import StrategySpec, read_strategy
 
@@ -96,7 +97,7 @@ def book(fills: list[Any]) -> list[tuple[str, Side, Decimal, Decimal, int]]:
 
 
 async def live_replay(
-    spec: StrategySpec, files: list[BarFile], instruments: list[Instrument], db: Path
+    strategy: Strategy, files: list[BarFile], instruments: list[Instrument], db: Path
 ) -> list[tuple[str, Side, Decimal, Decimal, int]]:
     feed = ReplayFeed(files, speed=0)
     engine = Engine(
@@ -110,7 +111,7 @@ async def live_replay(
             warmup_bars=0,
             shutdown_orders="leave",
         ),
-        [RuleStrategy(spec)],
+        [strategy],
     )
     total = sum(len(f.bars) for f in files)
     await engine.start()
@@ -143,7 +144,7 @@ async def test_a_backtest_trades_as_the_live_engine_replaying_the_same_bars(
         risk=RISK,
     )
     assert len(result.fills) >= 6, "the strategy should trade on these bars"
-    live = await live_replay(spec, files, instruments, tmp_path / "live.db")
+    live = await live_replay(RuleStrategy(spec), files, instruments, tmp_path / "live.db")
     assert book(result.fills) == live
 
 

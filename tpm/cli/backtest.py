@@ -26,14 +26,14 @@ from tpm.config import Config
 from tpm.domain import Fill, Instrument, ns_to_iso, to_decimal
 from tpm.engine.backtest import BacktestResult, SymbolBars, run_backtest
 from tpm.errors import ConfigError
-from tpm.strategies.spec import load_strategy
+from tpm.strategies.files import load_for_backtest
 
 __all__ = ["backtest_command", "columns", "metrics_of", "paper_broker", "trade_pnls"]
 
 
 def backtest_command(args: argparse.Namespace, config: Config) -> int:
     started = time.perf_counter()  # the clock starts at the data, after the imports
-    spec = load_strategy(Path(args.strategy))
+    spec = load_for_backtest(Path(args.strategy))
     if args.cash is not None and not args.cash > 0:
         raise ConfigError(f"--cash {args.cash:g}: must be more than 0")
     if args.commission is not None and not 0 <= args.commission < 0.1:

@@ -171,6 +171,11 @@ def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def optimize_command(args: argparse.Namespace, config: Config) -> int:
     started = time.perf_counter()
+    if Path(args.strategy).suffix == ".py":
+        raise ConfigError(
+            f"{Path(args.strategy).name}: tpm optimize varies the [params] of a strategy file "
+            "(.toml); a Python strategy's numbers are its own"
+        )
     spec = load_strategy(Path(args.strategy))
     axes = dict(grid_values(p) for p in args.param)
     points = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]

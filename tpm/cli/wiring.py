@@ -12,8 +12,7 @@ from tpm.engine.protocols import FundamentalsSource, MarketFeed, NewsSource
 from tpm.errors import ConfigError
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend, Strategy
-from tpm.strategies.rule_strategy import RuleStrategy
-from tpm.strategies.spec import load_strategy
+from tpm.strategies.files import load_strategy_file, runnable
 
 __all__ = ["build_engine", "build_feed", "build_store", "database_url"]
 
@@ -77,19 +76,11 @@ def _strategy_files(config: Config, feed: MarketFeed) -> list[Strategy]:
     out: list[Strategy] = []
     for name in config.strategies.files:
         path = Path(name).expanduser()
-        spec = load_strategy(path)
-        unknown = sorted(set(spec.strategy.symbols) - known)
-        if unknown:
-            raise ConfigError(
-                f"{path.name}: strategy.symbols: {', '.join(unknown)} not served by the "
-                f"{feed.name} feed"
-            )
-        if spec.strategy.timeframe not in built:
-            raise ConfigError(
-                f"{path.name}: strategy.timeframe: {spec.strategy.timeframe} bars are not built "
-                f"(config.toml market.timeframes: {', '.join(built)})"
-            )
-        out.append(RuleStrategy(spec))
+        for st in load_strategy_file(path):
+            problem = runnable(st, feed.name, known, built)
+            if problem:
+                raise ConfigError(f"{path.name}: {problem}")
+            out.append(st)
     return out
 
 

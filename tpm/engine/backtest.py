@@ -36,7 +36,7 @@ from tpm.engine.portfolio import Portfolio
 from tpm.engine.protocols import Broker, BrokerMessage, MarketConsumer
 from tpm.engine.risk import RiskEngine
 from tpm.engine.runner import StrategyRunner
-from tpm.strategies.base import TargetPosition
+from tpm.strategies.base import Strategy, TargetPosition
 from tpm.strategies.decide import Holding, decide, next_decision
 from tpm.strategies.rule_strategy import RuleStrategy
 from tpm.strategies.rules import FUNCTIONS, Evaluation, truth
@@ -118,31 +118,32 @@ class _Symbol:
     cursor: int = 0
 
 
-async def run_backtest(
-    spec: StrategySpec,
+@dataclass(slots=True)
+class _Rig:
+    """The live engine's parts on a historical clock."""
+
+    clock: ManualClock
+    market: MarketData
+    portfolio: Portfolio
+    oms: OrderManager
+    runner: StrategyRunner
+    store: MemoryOrders
+    broker: SimulatedBroker
+
+    async def settle(self) -> None:
+        """Book everything the broker has said (fills before the strategy sees the close)."""
+        while messages := self.broker.take_messages():
+            for msg in messages:
+                await self.oms.on_broker_message(msg)
+
+
+def _rig(
     data: Sequence[SymbolBars],
+    timeframe: Timeframe,
     broker: SimulatedBroker,
-    *,
-    cash: Decimal = Decimal(100_000),
-    risk: RiskConfig | None = None,
-    trade_from_ns: int = 0,
-) -> BacktestResult:
-    """Run `spec` over `data` (one entry per symbol it trades) on `broker`. Bars that start
-    before `trade_from_ns` are history only: indicators see them, the strategy does not trade
-    on them, and the result (equity, bars processed) begins after them."""
-    started = time.perf_counter()
-    wanted = set(spec.strategy.symbols)
-    missing = wanted - {d.instrument.symbol for d in data}
-    if missing:
-        raise ValueError(f"no bars for {', '.join(sorted(missing))}, which {spec.name} trades")
-    data = [d for d in data if d.instrument.symbol in wanted]
-    timeframe = Timeframe(spec.strategy.timeframe)
-    for d in data:
-        if d.timeframe is not timeframe:
-            raise ValueError(
-                f"{spec.name} decides on {timeframe.value} bars; "
-                f"the bars of {d.instrument.symbol} are {d.timeframe.value}"
-            )
+    cash: Decimal,
+    risk: RiskConfig | None,
+) -> _Rig:
     clock = ManualClock()
     bus = Bus()
     # History was validated when it was read; skipped bars must not look like price jumps.
@@ -156,82 +157,170 @@ async def run_backtest(
     runner = StrategyRunner(
         bus, oms, portfolio, market, (), has_rate_room=risk_engine.has_rate_room
     )
-    strategy = RuleStrategy(spec)
     bus.subscribe(Bar, lambda b: portfolio.mark(b.symbol, b.close))
     bus.subscribe(Bar, broker.on_market)
+    return _Rig(clock, market, portfolio, oms, runner, store, broker)
 
-    async def settle() -> None:
-        """Book everything the broker has said (fills before the strategy sees the close)."""
-        while messages := broker.take_messages():
-            for msg in messages:
-                await oms.on_broker_message(msg)
 
-    symbols = [_prepare(spec, d) for d in data]
-    for s in symbols:
-        s.cursor = int(np.searchsorted(s.data.ts_ns, trade_from_ns))
-    processed = sum(len(s.data) - s.cursor for s in symbols)
+def _checked(
+    name: str, symbols: Sequence[str], timeframe: Timeframe, data: Sequence[SymbolBars]
+) -> list[SymbolBars]:
+    wanted = set(symbols)
+    missing = wanted - {d.instrument.symbol for d in data}
+    if missing:
+        raise ValueError(f"no bars for {', '.join(sorted(missing))}, which {name} trades")
+    data = [d for d in data if d.instrument.symbol in wanted]
+    for d in data:
+        if d.timeframe is not timeframe:
+            raise ValueError(
+                f"{name} decides on {timeframe.value} bars; "
+                f"the bars of {d.instrument.symbol} are {d.timeframe.value}"
+            )
+    return data
+
+
+async def run_backtest(
+    strategy: StrategySpec | Strategy,
+    data: Sequence[SymbolBars],
+    broker: SimulatedBroker,
+    *,
+    cash: Decimal = Decimal(100_000),
+    risk: RiskConfig | None = None,
+    trade_from_ns: int = 0,
+) -> BacktestResult:
+    """Run `strategy` over `data` (one entry per symbol it trades) on `broker`. Bars that
+    start before `trade_from_ns` are history only: indicators see them, the strategy does not
+    trade on them, and the result (equity, bars processed) begins after them.
+
+    A strategy file (its spec) runs on the fast path described above; any other strategy
+    (a Python one) is shown every bar in turn, as a replay through the live engine would."""
+    started = time.perf_counter()
+    if isinstance(strategy, StrategySpec):
+        timeframe = Timeframe(strategy.strategy.timeframe)
+        data = _checked(strategy.name, strategy.strategy.symbols, timeframe, data)
+    else:
+        timeframe = strategy.timeframe
+        data = _checked(strategy.name, strategy.symbols, timeframe, data)
+    rig = _rig(data, timeframe, broker, cash, risk)
+    cursors = [int(np.searchsorted(d.ts_ns, trade_from_ns)) for d in data]
+    processed = sum(len(d) - c for d, c in zip(data, cursors, strict=True))
     result = BacktestResult([], [], np.empty(0, np.int64), np.empty(0), cash, cash, processed, 0)
     await broker.connect()
     try:
-        heap: list[tuple[int, int, int]] = []
-        for k, s in enumerate(symbols):
-            _push(heap, spec, k, s, s.cursor, 0.0, math.nan)
-        while heap:
-            _, k, i = heapq.heappop(heap)
-            s = symbols[k]
-            sym = s.data.instrument.symbol
-            position = float(portfolio.qty(sym))
-            s.holding.skip(s.data.close[s.cursor : i], position)
-            clock.advance_to(int(s.data.ts_ns[i]))
-            market.on_bar(s.data.bar(i))
-            await settle()
-            clock.advance_to(int(s.end_ns[i]))
-            _mark_others(portfolio, symbols, k, int(s.end_ns[i]))
-            position = float(portfolio.qty(sym))
-            view = portfolio.view(sym)
-            entry_price = float(view.avg_price) if view.qty else math.nan
-            result.decisions += 1
-            signal = decide(
-                spec,
-                i,
-                s.entry,
-                s.exit,
-                close=float(s.data.close[i]),
-                atr=math.nan if s.atr is None else float(s.atr[i]),
-                position=position,
-                entry_price=entry_price,
-                equity=float(portfolio.equity),
-                holding=s.holding,
-            )
-            if signal is not None:
-                target = _target(signal.target, position, s.data.instrument)
-                if target is not None:
-                    result.signals.append((sym, int(s.data.ts_ns[i]), signal.reason))
-                    runner.want(strategy, TargetPosition(sym, target, signal.reason))
-                    await runner.drain()
-                    await settle()
-            s.cursor = i + 1
-            if oms.open_orders(sym):
-                if i + 1 < len(s.data):
-                    heapq.heappush(heap, (int(s.data.ts_ns[i + 1]), k, i + 1))
-            else:
-                _push(heap, spec, k, s, i + 1, float(portfolio.qty(sym)), entry_price)
-        for s in symbols:
-            if len(s.data):
-                portfolio.mark(s.data.instrument.symbol, float(s.data.close[-1]))
+        if isinstance(strategy, StrategySpec):
+            await _run_rules(strategy, rig, data, cursors, result)
+        else:
+            await _run_bars(strategy, rig, data, cursors, result)
+        for d in data:
+            if len(d):
+                rig.portfolio.mark(d.instrument.symbol, float(d.close[-1]))
     finally:
         await broker.close()
-    result.fills = list(store.fills)
-    result.orders = len(store.orders)
+    result.fills = list(rig.store.fills)
+    result.orders = len(rig.store.orders)
     result.rejections = [
-        o.reason for o in store.orders.values() if o.status is OrderStatus.REJECTED
+        o.reason for o in rig.store.orders.values() if o.status is OrderStatus.REJECTED
     ]
-    result.final_equity = portfolio.equity
-    times, equity = _equity_curve(symbols, result.fills, cash)
+    result.final_equity = rig.portfolio.equity
+    times, equity = _equity_curve(data, result.fills, cash)
     traded = times > trade_from_ns  # bars that end after trading began
     result.equity_ts_ns, result.equity = times[traded], equity[traded]
     result.elapsed_s = time.perf_counter() - started
     return result
+
+
+async def _run_bars(
+    strategy: Strategy,
+    rig: _Rig,
+    data: Sequence[SymbolBars],
+    cursors: Sequence[int],
+    result: BacktestResult,
+) -> None:
+    """Every bar through the market stage, the broker and the runner, in time order."""
+    runner, clock = rig.runner, rig.clock
+    tf = strategy.timeframe.value
+    history: dict[str, Sequence[Bar]] = {
+        f"{d.instrument.symbol}/{tf}": [d.bar(i) for i in range(c)]
+        for d, c in zip(data, cursors, strict=True)
+    }
+    runner.add(strategy)
+    runner.warm_up_one(strategy, history)
+    runner.defer_bars = True
+    runner.on_order = lambda st, target, req: result.signals.append(
+        (target.symbol, clock.now_ns() - strategy.timeframe.ns, target.reason)
+    )
+    ends = [d.ts_ns[c:] + d.timeframe.ns for d, c in zip(data, cursors, strict=True)]
+    which = np.concatenate([np.full(len(e), k) for k, e in enumerate(ends)])
+    index = np.concatenate([np.arange(c, len(d)) for d, c in zip(data, cursors, strict=True)])
+    order = np.lexsort((which, np.concatenate(ends)))
+    for n in order:
+        d, i = data[int(which[n])], int(index[n])
+        clock.advance_to(int(d.ts_ns[i]))
+        rig.market.on_bar(d.bar(i))
+        await rig.settle()
+        clock.advance_to(int(d.ts_ns[i]) + d.timeframe.ns)
+        result.decisions += 1
+        while runner.has_pending:
+            await runner.drain()
+            await rig.settle()
+
+
+async def _run_rules(
+    spec: StrategySpec,
+    rig: _Rig,
+    data: Sequence[SymbolBars],
+    cursors: Sequence[int],
+    result: BacktestResult,
+) -> None:
+    """The fast path: the engine's parts run only where the strategy could act."""
+    portfolio, clock, runner = rig.portfolio, rig.clock, rig.runner
+    strategy = RuleStrategy(spec)
+    symbols = [_prepare(spec, d) for d in data]
+    for s, c in zip(symbols, cursors, strict=True):
+        s.cursor = c
+    heap: list[tuple[int, int, int]] = []
+    for k, s in enumerate(symbols):
+        _push(heap, spec, k, s, s.cursor, 0.0, math.nan)
+    while heap:
+        _, k, i = heapq.heappop(heap)
+        s = symbols[k]
+        sym = s.data.instrument.symbol
+        position = float(portfolio.qty(sym))
+        s.holding.skip(s.data.close[s.cursor : i], position)
+        clock.advance_to(int(s.data.ts_ns[i]))
+        rig.market.on_bar(s.data.bar(i))
+        await rig.settle()
+        clock.advance_to(int(s.end_ns[i]))
+        _mark_others(portfolio, symbols, k, int(s.end_ns[i]))
+        position = float(portfolio.qty(sym))
+        view = portfolio.view(sym)
+        entry_price = float(view.avg_price) if view.qty else math.nan
+        result.decisions += 1
+        signal = decide(
+            spec,
+            i,
+            s.entry,
+            s.exit,
+            close=float(s.data.close[i]),
+            atr=math.nan if s.atr is None else float(s.atr[i]),
+            position=position,
+            entry_price=entry_price,
+            equity=float(portfolio.equity),
+            holding=s.holding,
+        )
+        if signal is not None:
+            target = _target(signal.target, position, s.data.instrument)
+            if target is not None:
+                result.signals.append((sym, int(s.data.ts_ns[i]), signal.reason))
+                runner.want(strategy, TargetPosition(sym, target, signal.reason))
+                await runner.drain()
+                await rig.settle()
+        s.cursor = i + 1
+        if rig.oms.open_orders(sym):
+            if i + 1 < len(s.data):
+                heapq.heappush(heap, (int(s.data.ts_ns[i + 1]), k, i + 1))
+        else:
+            _push(heap, spec, k, s, i + 1, float(portfolio.qty(sym)), entry_price)
 
 
 def _prepare(spec: StrategySpec, d: SymbolBars) -> _Symbol:
@@ -303,11 +392,11 @@ def _mark_others(portfolio: Portfolio, symbols: list[_Symbol], k: int, now_ns: i
 
 
 def _equity_curve(
-    symbols: list[_Symbol], fills: list[Fill], cash: Decimal
+    data: Sequence[SymbolBars], fills: list[Fill], cash: Decimal
 ) -> tuple[IntArray, FloatArray]:
     """Equity at the end of every bar: cash and positions change only at fills, so the curve
     is built from the fills and the closes without a pass over the bars in Python."""
-    ends = [s.end_ns for s in symbols] or [np.empty(0, np.int64)]
+    ends = [d.ts_ns + d.timeframe.ns for d in data] or [np.empty(0, np.int64)]
     times: IntArray = np.unique(np.concatenate(ends)).astype(np.int64)
     fill_ts = np.array([f.ts_ns for f in fills], dtype=np.int64)
     # A fill inside a bar (at its open) is in that bar's closing equity.
@@ -315,15 +404,15 @@ def _equity_curve(
     deltas = np.zeros(len(times) + 1)
     np.add.at(deltas, at, [float(f.cash_delta) for f in fills])
     equity: FloatArray = float(cash) + np.cumsum(deltas[:-1])
-    for s in symbols:
-        sym = s.data.instrument.symbol
+    for d, end_ns in zip(data, ends, strict=False):
+        sym = d.instrument.symbol
         mine = [n for n, f in enumerate(fills) if f.symbol == sym]
         if not mine:
             continue
         steps = np.zeros(len(times) + 1)
         np.add.at(steps, at[mine], [float(fills[n].signed_qty) for n in mine])
         qty = np.cumsum(steps[:-1])
-        last = np.searchsorted(s.end_ns, times, side="right") - 1
-        close = np.where(last >= 0, s.data.close[np.maximum(last, 0)], 0.0)
+        last = np.searchsorted(end_ns, times, side="right") - 1
+        close = np.where(last >= 0, d.close[np.maximum(last, 0)], 0.0)
         equity += qty * close
     return times, equity

@@ -13,12 +13,12 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
-from tpm.domain import ZERO, Bar, Instrument, OrderType, Side, TimeInForce
+from tpm.domain import ZERO, Bar, FillBooked, Instrument, OrderType, Score, Side, TimeInForce
 from tpm.engine.bus import Bus
 from tpm.engine.market import MarketData
 from tpm.engine.oms import OrderManager, OrderRequest
 from tpm.engine.portfolio import Portfolio
-from tpm.strategies.base import Strategy, TargetPosition
+from tpm.strategies.base import Reactive, Strategy, TargetPosition
 
 __all__ = ["EngineContext", "StrategyRunner"]
 
@@ -83,28 +83,61 @@ class StrategyRunner:
         self._bars: list[Bar] = []
         self.targets_seen = 0
         self.orders_sent = 0
+        self.on_order: Callable[[Strategy, TargetPosition, OrderRequest], None] | None = None
+        """Told of each order a strategy's target becomes, before it is submitted (the
+        strategies' last signals on the screens; a backtest's signal list)."""
         self._routes: dict[tuple[str, str], list[Strategy]] = {}
+        self._reactive: dict[str, Strategy] = {}
+        """The strategies that also hear scores and fills, by name."""
         self._reroute()
         bus.subscribe(Bar, self.on_bar)
+        bus.subscribe(Score, self.on_score)
+        bus.subscribe(FillBooked, self.on_fill)
 
     def _reroute(self) -> None:
         self._routes.clear()
+        self._reactive.clear()
         for st in self.strategies:
             for sym in st.symbols:
                 self._routes.setdefault((sym, st.timeframe.value), []).append(st)
+            if isinstance(st, Reactive):
+                self._reactive[st.name] = st
 
     def add(self, strategy: Strategy) -> None:
+        if any(st.name == strategy.name for st in self.strategies):
+            raise ValueError(f"a strategy named {strategy.name!r} is already running")
         self.strategies.append(strategy)
         self._reroute()
+
+    def remove(self, name: str) -> Strategy | None:
+        """Stop showing bars to the strategy `name` and drop its queued and waiting targets."""
+        gone = next((st for st in self.strategies if st.name == name), None)
+        if gone is None:
+            return None
+        self.strategies.remove(gone)
+        self._reroute()
+        for key in [k for k in self.deferred if k[0] == name]:
+            del self.deferred[key]
+        self._bars = [b for b in self._bars if (b.symbol, b.timeframe.value) in self._routes]
+        return gone
+
+    def warm_up_one(self, strategy: Strategy, history: dict[str, Sequence[Bar]]) -> None:
+        """Feed history through one strategy without trading, then queue its start targets."""
+        for sym in strategy.symbols:
+            for bar in history.get(f"{sym}/{strategy.timeframe.value}", ()):
+                self._show(strategy, bar)
+        for target in strategy.on_start(self.ctx):
+            self._intents.put_nowait((strategy, target))
 
     def warm_up(self, history: dict[str, Sequence[Bar]]) -> None:
         """Feed history through the strategies without trading, then queue their start targets."""
         for st in self.strategies:
-            for sym in st.symbols:
-                for bar in history.get(f"{sym}/{st.timeframe.value}", ()):
-                    st.on_bar(bar, self.ctx)
-            for target in st.on_start(self.ctx):
-                self._intents.put_nowait((st, target))
+            self.warm_up_one(st, history)
+
+    def _show(self, st: Strategy, bar: Bar) -> Sequence[TargetPosition]:
+        if isinstance(st, Reactive):
+            st.remember(bar)
+        return st.on_bar(bar, self.ctx)
 
     def want(self, strategy: Strategy, target: TargetPosition) -> None:
         """Queue `target` as `strategy`'s wish (a backtest decides outside the bar flow)."""
@@ -122,13 +155,39 @@ class StrategyRunner:
     def _decide(self, bar: Bar, routes: list[Strategy]) -> None:
         for st in routes:
             try:
-                targets = st.on_bar(bar, self.ctx)
+                targets = self._show(st, bar)
             except Exception:
                 log.exception("strategy %s failed on %s bar", st.name, bar.symbol)
                 continue
-            if self.is_trading:
-                for target in targets:
-                    self._intents.put_nowait((st, target))
+            self._queue(st, targets)
+
+    def _queue(self, st: Strategy, targets: Sequence[TargetPosition]) -> None:
+        if self.is_trading:
+            for target in targets:
+                self._intents.put_nowait((st, target))
+
+    def on_score(self, score: Score) -> None:
+        if not self.is_running:
+            return
+        for st in self._reactive.values():
+            if score.symbol in st.symbols and isinstance(st, Reactive):
+                try:
+                    targets = st.on_score(score, self.ctx)
+                except Exception:
+                    log.exception("strategy %s failed on a %s score", st.name, score.symbol)
+                    continue
+                self._queue(st, targets)
+
+    def on_fill(self, event: FillBooked) -> None:
+        st = self._reactive.get(event.fill.strategy)
+        if not isinstance(st, Reactive) or not self.is_running:
+            return
+        try:
+            targets = st.on_fill(event.fill, self.ctx)
+        except Exception:
+            log.exception("strategy %s failed on a fill", st.name)
+            return
+        self._queue(st, targets)
 
     async def run(self) -> None:
         """Turn queued targets into orders, one at a time, until cancelled."""
@@ -226,5 +285,7 @@ class StrategyRunner:
             side,
             abs(delta),
         )
+        if self.on_order is not None:
+            self.on_order(st, target, req)
         await self._oms.submit(req)
         self.orders_sent += 1

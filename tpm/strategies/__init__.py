@@ -2,5 +2,12 @@
 
 from tpm.strategies.base import Strategy, StrategyContext, TargetPosition
 from tpm.strategies.demo import MovingAverageTrend
+from tpm.strategies.python_strategy import PythonStrategy
 
-__all__ = ["MovingAverageTrend", "Strategy", "StrategyContext", "TargetPosition"]
+__all__ = [
+    "MovingAverageTrend",
+    "PythonStrategy",
+    "Strategy",
+    "StrategyContext",
+    "TargetPosition",
+]

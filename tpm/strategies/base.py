@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from tpm.domain import Bar, Instrument, Timeframe
+from tpm.domain import Bar, Fill, Instrument, Score, Timeframe
 
-__all__ = ["Strategy", "StrategyContext", "TargetPosition"]
+__all__ = ["Reactive", "Strategy", "StrategyContext", "TargetPosition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +51,17 @@ class Strategy(Protocol):
     def on_start(self, ctx: StrategyContext) -> Sequence[TargetPosition]:
         """After warm-up on history: the positions wanted now."""
         ...
+
+
+@runtime_checkable
+class Reactive(Protocol):
+    """A strategy that also hears its symbols' scores and its own fills, and keeps the bars
+    it has seen (Python strategies, tpm.strategies.python_strategy)."""
+
+    def remember(self, bar: Bar) -> None:
+        """Keep `bar` in the strategy's history; called before `on_bar`."""
+        ...
+
+    def on_score(self, score: Score, ctx: StrategyContext) -> Sequence[TargetPosition]: ...
+
+    def on_fill(self, fill: Fill, ctx: StrategyContext) -> Sequence[TargetPosition]: ...
