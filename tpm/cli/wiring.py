@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tpm.adapters.brokers.paper import PaperBroker
+from tpm.cli.backtest import paper_broker
 from tpm.config import Config, Paths
 from tpm.domain import Timeframe, to_decimal
 from tpm.engine.engine import Engine, EngineSettings
@@ -197,6 +198,7 @@ def build_engine(config: Config, paths: Paths) -> Engine:
         scores=config.scores,
         fundamentals_from_store=_fundamentals_source(config) == "store",
         market_clock=config.feed.kind == "replay",
+        strategies_folder=strategies_folder(config, paths),
     )
     return Engine(
         feed,
@@ -206,4 +208,11 @@ def build_engine(config: Config, paths: Paths) -> Engine:
         _strategies(config, feed),
         fundamentals=build_fundamentals(config, paths, feed),
         news=build_news(config, feed),
+        trial_broker=lambda instruments: paper_broker(config, instruments, None),
     )
+
+
+def strategies_folder(config: Config, paths: Paths) -> Path:
+    """[strategies] folder, or the folder "strategies" beside config.toml."""
+    given = config.strategies.folder
+    return Path(given).expanduser() if given else paths.config_file.parent / "strategies"

@@ -164,7 +164,10 @@ class UiConfig(Section):
 
 class StrategiesConfig(Section):
     files: Annotated[tuple[str, ...], Lax] = ()
-    """Strategy files (TOML, see README) the engine runs, besides the demo."""
+    """Strategy files (.toml rules or .py, see README) the engine runs from the start."""
+    folder: str = ""
+    """Where the builder on the Trading screen lists and saves strategy files; empty: the
+    folder "strategies" beside config.toml."""
 
 
 class Config(Section):

@@ -13,6 +13,7 @@ from tpm.domain.market import Bar
 from tpm.domain.orders import ClientOrderId, Order, OrderRequest
 from tpm.domain.score import Score
 from tpm.domain.snapshot import EngineSnapshot
+from tpm.domain.strategies import StrategyFile, StrategyProblem, StrategyTrial
 
 __all__ = ["EngineClient"]
 
@@ -100,4 +101,33 @@ class EngineClient(Protocol):
         """Validate and save dotted-key changes ("risk.order_size.max_qty": 500) to the config
         file, apply what can change live, and say what needs a restart. Raises ConfigError
         naming the key and the reason when a change is invalid (nothing is saved then)."""
+        ...
+
+    async def strategy_files(self) -> list[StrategyFile]:
+        """The files of the strategies folder, with the strategies each defines."""
+        ...
+
+    async def read_strategy(self, file: str) -> str:
+        """The text of a file of the strategies folder; TpmError if there is none."""
+        ...
+
+    async def check_strategy(self, text: str, kind: str) -> list[StrategyProblem]:
+        """What is wrong with a strategy's text ("rules": TOML, "python"), nothing if it reads."""
+        ...
+
+    async def try_strategy(self, text: str, kind: str, bars: int = 500) -> StrategyTrial:
+        """Backtest a strategy's text (saved or not) on the last `bars` bars of history the
+        engine's feed serves, on a simulated broker, under the risk limits in force."""
+        ...
+
+    async def save_strategy(self, file: str, text: str) -> str:
+        """Write a file of the strategies folder; a sentence (with its first problem, if any)."""
+        ...
+
+    async def start_strategy(self, file: str) -> str:
+        """Run the strategies of a file of the folder live; TpmError says why it cannot."""
+        ...
+
+    async def stop_strategy(self, name: str) -> str:
+        """Stop a running strategy and cancel its working orders; what it holds stays open."""
         ...

@@ -92,6 +92,20 @@ class StrategyView:
     symbols: tuple[str, ...]
     timeframe: str
     is_running: bool
+    """It sees bars and its targets become orders (started, and trading not halted)."""
+    kind: str = ""
+    """"rules", "python" or "built-in"."""
+    source: str = ""
+    """The file it came from, when known."""
+    positions: tuple[tuple[str, Decimal], ...] = ()
+    """What its own fills hold, per symbol (non-zero only)."""
+    realised_pnl: Decimal = Decimal(0)
+    unrealised_pnl: Decimal = Decimal(0)
+    last_signal: str = ""
+    """Its latest order, as "BUY 100 NVDA: reason"."""
+    last_signal_ns: int = 0
+    is_started: bool = True
+    """Started (it may still not trade while trading is halted)."""
 
 
 @dataclass(frozen=True, slots=True)

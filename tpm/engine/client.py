@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from tpm.domain import (
     TimeInForce,
 )
 from tpm.domain.snapshot import EngineSnapshot
+from tpm.domain.strategies import StrategyFile, StrategyProblem, StrategyTrial
 from tpm.engine.engine import Engine
 from tpm.errors import TpmError
 
@@ -144,3 +146,24 @@ class LocalEngineClient:
     async def strategies_live(self) -> bool:
         r = self._engine.runner
         return r.is_running and r.is_trading and bool(r.strategies)
+
+    async def strategy_files(self) -> list[StrategyFile]:
+        return await asyncio.to_thread(self._engine.desk.files)
+
+    async def read_strategy(self, file: str) -> str:
+        return self._engine.desk.read(file)
+
+    async def check_strategy(self, text: str, kind: str) -> list[StrategyProblem]:
+        return self._engine.desk.check(text, kind)
+
+    async def try_strategy(self, text: str, kind: str, bars: int = 500) -> StrategyTrial:
+        return await self._engine.desk.trial(text, kind, bars)
+
+    async def save_strategy(self, file: str, text: str) -> str:
+        return await self._engine.desk.save(file, text)
+
+    async def start_strategy(self, file: str) -> str:
+        return await self._engine.desk.start(file)
+
+    async def stop_strategy(self, name: str) -> str:
+        return await self._engine.desk.stop(name)

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from tpm.config import Config
@@ -40,7 +41,7 @@ from tpm.engine.control import ControlChannel
 from tpm.engine.feed_link import FeedLink
 from tpm.engine.kill_switch import KillSwitch
 from tpm.engine.market import MarketData
-from tpm.engine.oms import OrderManager
+from tpm.engine.oms import OrderManager, OrderRequest
 from tpm.engine.portfolio import Portfolio
 from tpm.engine.protocols import (
     Broker,
@@ -54,7 +55,9 @@ from tpm.engine.risk import RiskEngine
 from tpm.engine.runner import StrategyRunner
 from tpm.engine.scoring import ScoreBoard
 from tpm.engine.snapshot import SPARK_BARS, SnapshotPublisher
-from tpm.strategies.base import Strategy
+from tpm.engine.strategy_book import StrategyBook
+from tpm.engine.strategy_desk import BrokerFactory, StrategyDesk
+from tpm.strategies.base import Strategy, TargetPosition
 
 __all__ = ["Engine", "EngineSettings"]
 
@@ -84,6 +87,8 @@ class EngineSettings:
     """Score the figures tpm import-fundamentals stored instead of a live source's."""
     market_clock: bool = False
     """Follow the feed's timestamps instead of the wall clock (replays)."""
+    strategies_folder: Path | None = None
+    """Where the builder lists and saves strategy files; None: no folder."""
 
 
 class Engine:
@@ -100,7 +105,10 @@ class Engine:
         *,
         fundamentals: FundamentalsSource | None = None,
         news: NewsSource | None = None,
+        trial_broker: BrokerFactory | None = None,
     ) -> None:
+        """`trial_broker` makes the simulated broker that strategy trials (backtests from the
+        builder) run on."""
         self.settings = s = settings or EngineSettings()
         self.feed, self.broker, self.store = feed, broker, store
         self.fundamentals, self.news = fundamentals, news
@@ -129,6 +137,9 @@ class Engine:
             has_rate_room=self.risk.has_rate_room,
         )
         self.runner.defer_bars = s.market_clock
+        self.strategy_book = StrategyBook(self.bus, self.portfolio.mark_of)
+        self.runner.on_order = self._on_strategy_order
+        self.desk = StrategyDesk(self, s.strategies_folder, trial_broker)
         self.kill_switch = KillSwitch(
             self.risk, self.oms, self.runner, self.portfolio, store, self.bus
         )
@@ -162,6 +173,7 @@ class Engine:
             {i.symbol: i.sector for i in feed.instruments()},
         )
         self.publisher.scores = self.scores.latest
+        self.publisher.strategy_views = self.desk.views
         self.control = ControlChannel(self)
         self.shutdown_orders = s.shutdown_orders
         self.started_ns = 0
@@ -235,6 +247,7 @@ class Engine:
             self.portfolio.peak_equity = max(self.portfolio.peak_equity, to_decimal(peak))
         self._saved_peak = self.portfolio.peak_equity
         self.publisher.seed_fills(fills)
+        self.strategy_book.seed(fills)
         self.publisher.seed_notifications(await self.store.load_notifications(50))
         log.info(
             "portfolio rebuilt from %d fills: cash %s, %d open positions, %d open orders",
@@ -275,6 +288,12 @@ class Engine:
             len(self.runner.strategies),
             self.portfolio.equity,
         )
+
+    def _on_strategy_order(self, st: Strategy, target: TargetPosition, req: OrderRequest) -> None:
+        text = f"{req.side.value.upper()} {req.qty:f} {req.symbol}"
+        if target.reason:
+            text += f": {target.reason}"
+        self.strategy_book.signal(st.name, text, self.clock.now_ns())
 
     async def _warm_up(self) -> None:
         history: dict[str, Sequence[Bar]] = {}

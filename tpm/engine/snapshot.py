@@ -62,6 +62,8 @@ class SnapshotPublisher:
         self._oms = oms
         self._risk = risk
         self._runner = runner
+        self.strategy_views: Callable[[], tuple[StrategyView, ...]] = self._strategy_views
+        """Each strategy as the screens show it (the engine's desk adds books and files)."""
         self._feed_view = feed_view
         self._now_ns = now_ns
         self._interval_s = 1.0 / hz
@@ -216,15 +218,7 @@ class SnapshotPublisher:
                     day_change_pct=self.day_change_pct(v.symbol),
                 )
             )
-        strategies = tuple(
-            StrategyView(
-                st.name,
-                st.symbols,
-                st.timeframe.value,
-                self._runner.is_running and self._runner.is_trading,
-            )
-            for st in self._runner.strategies
-        )
+        strategies = self.strategy_views()
         self._version += 1
         return EngineSnapshot(
             version=self._version,
@@ -239,6 +233,13 @@ class SnapshotPublisher:
             notifications=tuple(reversed(self._notes)),
             strategies=strategies,
             sectors={sym: st.instrument.sector for sym, st in self._market.symbols.items()},
+        )
+
+    def _strategy_views(self) -> tuple[StrategyView, ...]:
+        r = self._runner
+        return tuple(
+            StrategyView(st.name, st.symbols, st.timeframe.value, r.is_running and r.is_trading)
+            for st in r.strategies
         )
 
     def publish(self) -> EngineSnapshot:
