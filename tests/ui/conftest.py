@@ -28,7 +28,12 @@ def make_engine(db: Path, *, symbols: int = 12, strategies: bool = True) -> Engi
         names = [i.symbol for i in feed.instruments()][:4]
         strats = [MovingAverageTrend(names, timeframe=Timeframe.M1, fast=3, slow=8)]
     return Engine(
-        feed, broker, SqlStore(f"sqlite+aiosqlite:///{db}"), EngineSettings(snapshot_hz=20), strats
+        feed,
+        broker,
+        SqlStore(f"sqlite+aiosqlite:///{db}"),
+        EngineSettings(snapshot_hz=20, strategies_folder=db.parent / "strategies"),
+        strats,
+        trial_broker=lambda instruments: PaperBroker(instruments, latency_ms=0),
     )
 
 

@@ -140,7 +140,7 @@ def _say(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
 
 
-def check_source(text: str, kind: str, file_name: str = "strategy") -> list[Problem]:
+def check_source(text: str, kind: str, file_name: str = "strategy.toml") -> list[Problem]:
     """What is wrong with a strategy's text as written, before it is saved (the builder)."""
     if kind == "python":
         try:
@@ -156,23 +156,25 @@ def check_source(text: str, kind: str, file_name: str = "strategy") -> list[Prob
     try:
         read_strategy(raw, file_name)
     except ConfigError as exc:
-        return [Problem(p, _line_of(text, p)) for p in str(exc).splitlines() if p.strip()]
+        # The builder shows the file's name once, above its text.
+        said = [p.removeprefix(f"{file_name}: ") for p in str(exc).splitlines() if p.strip()]
+        return [Problem(p, _line_of(text, p)) for p in said]
     return []
 
 
 def _line_of(text: str, problem: str) -> int:
-    """The line of the key a problem names ("sma.toml: entry.when: ..."), 0 if not found."""
-    parts = problem.split(": ")
-    if len(parts) < 3:
-        return 0
-    table, _, key = parts[1].strip().partition(".")
-    current = ""
+    """The line of the key a problem names ("entry.when: ..."): the key's own line, else its
+    table's header (a key that is missing), else 0."""
+    table, _, key = problem.split(": ", 1)[0].strip().partition(".")
+    current, header = "", 0
     for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
         if s.startswith("[") and s.endswith("]"):
             current = s.strip("[] ")
-            if current == table and not key:
-                return n
+            if current == table and not header:
+                header = n
+                if not key:
+                    return n
         elif current == table and s.split("=")[0].strip() == key:
             return n
-    return 0
+    return header

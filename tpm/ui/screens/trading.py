@@ -9,8 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from tpm.domain.snapshot import EngineSnapshot
+from tpm.errors import TpmError
+from tpm.ui.context import client_of
 from tpm.ui.screens.live import LiveScreen
 from tpm.ui.screens.risk import RiskDialog, kill_switch
+from tpm.ui.screens.strategy_editor import StrategyEditor, template
 from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.status_bar import StatusBar
 from tpm.ui.widgets.trading import (
@@ -20,6 +23,7 @@ from tpm.ui.widgets.trading import (
     PositionsTable,
     WorkingOrders,
 )
+from tpm.ui.widgets.trading.strategies import StrategiesTable
 
 __all__ = ["TradingScreen"]
 
@@ -28,6 +32,7 @@ _TABLES = {  # pane id: (its TabbedContent, its table)
     "done": ("#trade-orders", "#done-table"),
     "positions": ("#trade-book", "#positions-table"),
     "fills": ("#trade-book", "#fills-table"),
+    "strategies": ("#trade-book", "#strategies-table"),
 }
 
 
@@ -44,6 +49,7 @@ class TradingScreen(LiveScreen):
         Binding("d", "show_tab('done')", "Done", show=False),
         Binding("p", "show_tab('positions')", "Positions", show=False),
         Binding("f", "show_tab('fills')", "Fills", show=False),
+        Binding("a", "show_tab('strategies')", "Strategies", show=False),
         Binding("escape", "focus_tables", "Leave the ticket", show=False),
         Binding("K", "kill_switch", "Halt"),
         Binding("R", "risk", "Risk"),
@@ -69,10 +75,13 @@ class TradingScreen(LiveScreen):
                         yield PositionsTable(id="positions-table")
                     with TabPane("Fills", id="fills"):
                         yield FillsTable(id="fills-table")
+                    with TabPane("Strategies", id="strategies"):
+                        yield StrategiesTable(id="strategies-table")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.follow_snapshots(self._show)
+        self.query_one(StrategiesTable).refresh_files()
 
     def _show(self, snap: EngineSnapshot | None) -> None:
         bar = self.query_one(StatusBar)
@@ -84,6 +93,7 @@ class TradingScreen(LiveScreen):
         self.query_one(DoneOrders).show(snap.recent_orders)
         self.query_one(PositionsTable).show(snap.positions)
         self.query_one(FillsTable).show(snap.recent_fills)
+        self.query_one(StrategiesTable).show(snap.strategies)
         self._label("working", f"Working ({len(snap.open_orders)})")
         self._label("positions", f"Positions ({len(snap.positions)})")
 
@@ -122,6 +132,34 @@ class TradingScreen(LiveScreen):
         # A working order is what the trader will look for next; a rejection stays in the ticket.
         if event.order.is_open:
             self.query_one("#trade-orders", TabbedContent).active = "working"
+
+    @on(TabbedContent.TabActivated, "#trade-book")
+    def _book_tab(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "strategies":
+            self.query_one(StrategiesTable).refresh_files()
+
+    @on(DataTable.RowSelected, "#strategies-table")
+    def _strategy_picked(self) -> None:
+        self.query_one(StrategiesTable).action_edit()
+
+    @on(StrategiesTable.Edit)
+    @work(group="strategy-editor")
+    async def _edit(self, event: StrategiesTable.Edit) -> None:
+        client = client_of(self)
+        try:
+            if event.new:
+                symbols = await client.symbols()
+                editor = StrategyEditor(
+                    event.new, template(event.new, symbols[0] if symbols else "SYMBOL"), saved=False
+                )
+            else:
+                text = await client.read_strategy(event.file)
+                editor = StrategyEditor(event.file, text, backtest=event.backtest)
+        except TpmError as exc:
+            self.notify(str(exc), severity="error", timeout=12)
+            return
+        await self.app.push_screen_wait(editor)
+        self.query_one(StrategiesTable).refresh_files()
 
     @on(DataTable.RowSelected, "#positions-table")
     def _position_picked(self, event: DataTable.RowSelected) -> None:

@@ -14,6 +14,8 @@ from tpm.ui.format import price
 
 __all__ = ["OpenOrdersTable", "RecentFills"]
 
+_COLUMNS = ("Symbol", "Side", "Qty", "Price", "Status")
+
 
 class OpenOrdersTable(DataTable[str]):
     """Working orders; `c` asks to cancel the highlighted one."""
@@ -30,14 +32,16 @@ class OpenOrdersTable(DataTable[str]):
         self._key: tuple[object, ...] = ()
 
     def on_mount(self) -> None:
-        self.add_columns("Symbol", "Side", "Qty", "Price", "Status")
+        self.add_columns(*_COLUMNS)
 
     def show(self, orders: Sequence[Order]) -> None:
         key = tuple((o.client_order_id, o.status, o.filled_qty) for o in orders)
         if key == self._key:
             return
         self._key = key
-        self.clear()
+        # Columns sized by the orders shown now, not widened for good by one seen before.
+        self.clear(columns=True)
+        self.add_columns(*_COLUMNS)
         for o in orders:
             px = o.limit_price if o.limit_price is not None else o.stop_price
             qty = f"{o.filled_qty}/{o.qty}" if o.filled_qty else str(o.qty)
