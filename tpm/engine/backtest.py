@@ -154,6 +154,7 @@ def _rig(
     risk_engine = RiskEngine(risk or RiskConfig(), market, portfolio, clock.now_ns)
     store = MemoryOrders()
     oms = OrderManager(bus, store, broker, risk_engine, portfolio, clock.now_ns)
+    oms.answers_at_once = True
     runner = StrategyRunner(
         bus, oms, portfolio, market, (), has_rate_room=risk_engine.has_rate_room
     )
@@ -275,6 +276,7 @@ async def _run_rules(
     """The fast path: the engine's parts run only where the strategy could act."""
     portfolio, clock, runner = rig.portfolio, rig.clock, rig.runner
     strategy = RuleStrategy(spec)
+    sizes_fixed = spec.size.qty is not None
     symbols = [_prepare(spec, d) for d in data]
     for s, c in zip(symbols, cursors, strict=True):
         s.cursor = c
@@ -292,9 +294,9 @@ async def _run_rules(
         await rig.settle()
         clock.advance_to(int(s.end_ns[i]))
         _mark_others(portfolio, symbols, k, int(s.end_ns[i]))
-        position = float(portfolio.qty(sym))
-        view = portfolio.view(sym)
-        entry_price = float(view.avg_price) if view.qty else math.nan
+        held = portfolio.positions.get(sym)
+        position = float(held.qty) if held is not None else 0.0
+        entry_price = float(held.avg_price) if held is not None and held.qty else math.nan
         result.decisions += 1
         signal = decide(
             spec,
@@ -305,7 +307,8 @@ async def _run_rules(
             atr=math.nan if s.atr is None else float(s.atr[i]),
             position=position,
             entry_price=entry_price,
-            equity=float(portfolio.equity),
+            # Valuing the account is the dearest part of a decision; a fixed size needs none.
+            equity=math.nan if sizes_fixed else float(portfolio.equity),
             holding=s.holding,
         )
         if signal is not None:

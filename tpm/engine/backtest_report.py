@@ -71,7 +71,9 @@ def _held_per_bar(r: BacktestResult) -> np.ndarray:
     steps: dict[str, np.ndarray] = {}
     at = np.searchsorted(r.equity_ts_ns, [f.ts_ns for f in r.fills], side="left")
     for f, i in zip(r.fills, at, strict=True):
-        s = steps.setdefault(f.symbol, np.zeros(len(r.equity_ts_ns) + 1))
+        s = steps.get(f.symbol)
+        if s is None:
+            s = steps[f.symbol] = np.zeros(len(r.equity_ts_ns) + 1)
         s[i] += float(f.signed_qty)
     held = np.zeros(len(r.equity_ts_ns), dtype=bool)
     for s in steps.values():

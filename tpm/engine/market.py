@@ -220,7 +220,11 @@ class MarketData:
         s.has_trades = True
         self.accepted += 1
         self.last_message_ns = b.end_ns
-        closed = Bar(b.symbol, b.timeframe, b.start_ns, o, h, lo, c, b.volume, True)
+        closed = (
+            b
+            if b.is_closed
+            else Bar(b.symbol, b.timeframe, b.start_ns, o, h, lo, c, b.volume, True)
+        )
         self._publish(closed)
         for tf in self._timeframes:
             if tf.seconds > b.timeframe.seconds:

@@ -84,6 +84,10 @@ class OrderManager:
         self._portfolio = portfolio
         self._now_ns = now_ns
         self.submit_timeout_s = submit_timeout_s
+        self.answers_at_once = False
+        """The broker settles each call before it returns (a simulated broker on a backtest's
+        own clock): no wall-clock timeout can fire, so none is set, and nobody waits for
+        notifications (a backtest's report sums up the fills and refusals instead)."""
         self.orders = OrderBook()
         self._exec_ids: set[str] = set()
         self.unconfirmed: set[ClientOrderId] = set()
@@ -173,9 +177,12 @@ class OrderManager:
         log.info("order %s: %s", order.client_order_id[:8], _describe(order))
         self.sending.add(order.client_order_id)
         try:
-            # timeout() rather than wait_for: no task per order (a backtest sends thousands).
-            async with asyncio.timeout(self.submit_timeout_s):
+            if self.answers_at_once:
                 await self._broker.submit(order)
+            else:
+                # timeout() rather than wait_for: no task per order.
+                async with asyncio.timeout(self.submit_timeout_s):
+                    await self._broker.submit(order)
         except (TimeoutError, SubmissionTimeout):
             self.unconfirmed.add(order.client_order_id)
             log.error(
@@ -396,6 +403,8 @@ class OrderManager:
         self._bus.publish(OrderUpdated(order))
 
     def _notify(self, severity: Severity, title: str, message: str, kind: str) -> None:
+        if self.answers_at_once:
+            return
         note = Notification(self._now_ns(), severity, title, message, kind)
         self._store.write_notification(note)
         self._bus.publish(note)

@@ -58,6 +58,7 @@ class RiskEngine:
         self.state_since_ns = 0
         self.is_stopping = False
         self.rejections: Counter[str] = Counter()
+        self._references: dict[str, tuple[float, Decimal]] = {}
 
     # -- the gate ------------------------------------------------------------------------------
 
@@ -160,7 +161,15 @@ class RiskEngine:
         price = s.last_price
         if not math.isfinite(price) and s.quote is not None:
             price = s.quote.mid
-        return to_decimal(price) if math.isfinite(price) and price > 0 else None
+        if not (math.isfinite(price) and price > 0):
+            return None
+        # Asked on every order change; the price moves far less often.
+        seen = self._references.get(symbol)
+        if seen is not None and seen[0] == price:
+            return seen[1]
+        exact = to_decimal(price)
+        self._references[symbol] = (price, exact)
+        return exact
 
     def context(self, order: Order) -> CheckContext | Rejection:
         s = self._market.state(order.symbol)
@@ -208,7 +217,9 @@ class RiskEngine:
     # -- events the tallies follow -------------------------------------------------------------
 
     def on_order(self, order: Order) -> None:
-        self.book.track(order, self._reference(order.symbol))
+        # Only an open order is valued; a done one is just taken off the books.
+        price = self._reference(order.symbol) if order.status.is_open else None
+        self.book.track(order, price)
 
     def on_fill(self, fill: Fill) -> None:
         self.book.on_fill(fill)

@@ -56,10 +56,9 @@ class RiskBook:
 
     def track(self, order: Order, price: Decimal | None) -> None:
         """Count `order` as it now stands (open: its leaves; closed: nothing). Idempotent."""
-        old = self._working.pop(order.client_order_id, None)
-        if old is not None:
-            self._apply(old, -1)
-        if order.status.is_open and order.leaves_qty > 0:
+        old = self._working.get(order.client_order_id)
+        leaves = order.leaves_qty
+        if order.status.is_open and leaves > 0:
             # A stop trades near its stop price: value it there rather than at the market.
             unit = (
                 order.limit_price
@@ -67,16 +66,21 @@ class RiskBook:
                 or price
                 or (old.value / old.leaves if old else ZERO)
             )
-            w = _Working(
-                order.symbol, order.side, order.strategy, order.leaves_qty, order.leaves_qty * unit
-            )
-            self._working[order.client_order_id] = w
-            self._apply(w, 1)
+            w = _Working(order.symbol, order.side, order.strategy, leaves, leaves * unit)
+            if w != old:
+                if old is not None:
+                    self._apply(old, -1)
+                self._working[order.client_order_id] = w
+                self._apply(w, 1)
+            # else: acknowledged and nothing else (the commonest change): the same tallies.
             # Exposure is valued at the market, as positions are; cash held back by a buy
             # (above) at the price it may pay.
             if price or unit:
                 self._unit[order.symbol] = price or unit
-        if old is not None or order.status.is_open:
+            self._revalue(order.symbol)
+        elif old is not None:
+            del self._working[order.client_order_id]
+            self._apply(old, -1)
             self._revalue(order.symbol)
 
     def _apply(self, w: _Working, sign: int) -> None:

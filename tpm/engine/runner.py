@@ -87,8 +87,9 @@ class StrategyRunner:
         """Told of each order a strategy's target becomes, before it is submitted (the
         strategies' last signals on the screens; a backtest's signal list)."""
         self._routes: dict[tuple[str, str], list[Strategy]] = {}
-        self._reactive: dict[str, Strategy] = {}
-        """The strategies that also hear scores and fills, by name."""
+        self._reactive: dict[str, tuple[Strategy, Reactive]] = {}
+        """The strategies that also hear scores and fills, by name (found once: a check
+        against a runtime protocol costs microseconds on every bar and fill)."""
         self._reroute()
         bus.subscribe(Bar, self.on_bar)
         bus.subscribe(Score, self.on_score)
@@ -101,7 +102,7 @@ class StrategyRunner:
             for sym in st.symbols:
                 self._routes.setdefault((sym, st.timeframe.value), []).append(st)
             if isinstance(st, Reactive):
-                self._reactive[st.name] = st
+                self._reactive[st.name] = (st, st)
 
     def add(self, strategy: Strategy) -> None:
         if any(st.name == strategy.name for st in self.strategies):
@@ -135,8 +136,9 @@ class StrategyRunner:
             self.warm_up_one(st, history)
 
     def _show(self, st: Strategy, bar: Bar) -> Sequence[TargetPosition]:
-        if isinstance(st, Reactive):
-            st.remember(bar)
+        found = self._reactive.get(st.name)
+        if found is not None:
+            found[1].remember(bar)
         return st.on_bar(bar, self.ctx)
 
     def want(self, strategy: Strategy, target: TargetPosition) -> None:
@@ -169,21 +171,22 @@ class StrategyRunner:
     def on_score(self, score: Score) -> None:
         if not self.is_running:
             return
-        for st in self._reactive.values():
-            if score.symbol in st.symbols and isinstance(st, Reactive):
+        for st, hears in self._reactive.values():
+            if score.symbol in st.symbols:
                 try:
-                    targets = st.on_score(score, self.ctx)
+                    targets = hears.on_score(score, self.ctx)
                 except Exception:
                     log.exception("strategy %s failed on a %s score", st.name, score.symbol)
                     continue
                 self._queue(st, targets)
 
     def on_fill(self, event: FillBooked) -> None:
-        st = self._reactive.get(event.fill.strategy)
-        if not isinstance(st, Reactive) or not self.is_running:
+        found = self._reactive.get(event.fill.strategy)
+        if found is None or not self.is_running:
             return
+        st, hears = found
         try:
-            targets = st.on_fill(event.fill, self.ctx)
+            targets = hears.on_fill(event.fill, self.ctx)
         except Exception:
             log.exception("strategy %s failed on a fill", st.name)
             return

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tpm.strategies.rules import Evaluation, State, truth
+from tpm.strategies.rules.evaluate import Evaluation, State, is_true
 from tpm.strategies.spec import StrategySpec
 
 __all__ = ["Holding", "Signal", "decide", "next_decision"]
@@ -81,9 +81,9 @@ def decide(
     if position != 0:
         if why := _stopped(spec, close, position, entry_price, holding.best):
             return Signal(0.0, why)
-        if exit_ is not None and truth(exit_.at(i, state)):
+        if exit_ is not None and is_true(exit_.at(i, state)):
             return Signal(0.0, f"exit: {spec.exit.when}")
-    if not truth(entry.at(i, state)):
+    if not is_true(entry.at(i, state)):
         return None
     if position != 0 and (position * direction < 0 or holding.entries >= spec.entry.pyramiding):
         return None

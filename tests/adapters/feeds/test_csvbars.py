@@ -271,6 +271,35 @@ def test_row_errors_name_file_line_and_problem(tmp_path: Path, row: str, problem
     assert message.startswith(f"foo.csv line 3: {problem}"), message
 
 
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        # A short row and a long one hold as many fields as two good rows between them.
+        (["2023-03-02,10,11,9,10", "2023-03-03,10,11,9,10,1,1"], "line 3: 5 fields but"),
+        (["NaT,10,11,9,10,1"], 'line 3: Date "NaT" is not a date/time'),
+        (["today,10,11,9,10,1"], 'line 3: Date "today" is not a date/time'),
+    ],
+)
+def test_rows_that_look_regular_in_bulk_are_still_checked_one_by_one(
+    tmp_path: Path, rows: list[str], problem: str
+) -> None:
+    text = HEADER + GOOD + "".join(r + "\n" for r in rows) + "2023-03-09,10,11,9,10,1\n"
+    message = error_of(write(tmp_path, "foo.csv", text))
+    assert message.startswith(f"foo.csv {problem}"), message
+
+
+def test_iso_times_read_in_bulk_match_the_careful_reading(tmp_path: Path) -> None:
+    stamps = ["2023-03-01T09:30:00.250", "2023-03-01T09:31:00.250", "2023-03-01T09:32:00.250"]
+    bulk = read_bars(
+        write(tmp_path, "a.csv", HEADER + "".join(f"{t},10,11,9,10,1\n" for t in stamps))
+    )
+    # A quoted field sends the whole file down the row-by-row path.
+    quoted = HEADER + "".join(f'"{t}",10,11,9,10,1\n' for t in stamps)
+    careful = read_bars(write(tmp_path, "b.csv", quoted))
+    assert [b.start_ns for b in bulk.bars] == [b.start_ns for b in careful.bars]
+    assert bulk.bars[0].start_ns == 1_677_663_000_250_000_000
+
+
 def test_out_of_order_row(tmp_path: Path) -> None:
     rows = ["2023-03-01", "2023-03-02", "2023-03-04", "2023-03-03", "2023-03-05"]
     text = HEADER + "".join(f"{d},10,11,9,10,1\n" for d in rows)

@@ -17,7 +17,7 @@ Commission is per share plus basis points, with the minimum applied per order.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
@@ -95,7 +95,10 @@ class PaperBroker:
         self._latency_ns = int(latency_ms * 1_000_000)
         self._orders: dict[ClientOrderId, _Working] = {}
         self._by_symbol: dict[str, list[_Working]] = defaultdict(list)
-        self._queue: asyncio.Queue[BrokerMessage | None] = asyncio.Queue()
+        # A deque and a wake-up event rather than an asyncio.Queue: a backtest puts and takes
+        # thousands of messages without ever waiting, and the queue's bookkeeping showed.
+        self._queue: deque[BrokerMessage | None] = deque()
+        self._arrived = asyncio.Event()
         self._calendars: dict[str, SessionCalendar] = {}
         self._quoted: set[str] = set()
         self._seq = 0
@@ -115,7 +118,7 @@ class PaperBroker:
 
     async def close(self) -> None:
         self._closed = True
-        self._queue.put_nowait(None)
+        self._put(None)
 
     async def submit(self, order: Order) -> None:
         if order.client_order_id in self._orders:
@@ -182,15 +185,22 @@ class PaperBroker:
     def take_messages(self) -> list[BrokerMessage]:
         """What is queued, without waiting (a backtest books it between bars)."""
         out: list[BrokerMessage] = []
-        while not self._queue.empty():
-            msg = self._queue.get_nowait()
+        while self._queue:
+            msg = self._queue.popleft()
             if msg is not None:
                 out.append(msg)
         return out
 
+    def _put(self, msg: BrokerMessage | None) -> None:
+        self._queue.append(msg)
+        self._arrived.set()
+
     async def _drain(self) -> AsyncIterator[BrokerMessage]:
         while True:
-            msg = await self._queue.get()
+            while not self._queue:
+                self._arrived.clear()
+                await self._arrived.wait()
+            msg = self._queue.popleft()
             if msg is None:
                 return
             yield msg
@@ -342,7 +352,7 @@ class PaperBroker:
         )
         w.fills.append(fill)
         self.emitted += 1
-        self._queue.put_nowait(BrokerFill(fill))
+        self._put(BrokerFill(fill))
         if w.leaves == 0:
             self._finish(w, OrderStatus.FILLED, None)
         else:
@@ -366,7 +376,7 @@ class PaperBroker:
         self, w: _Working, event: OrderAccepted | OrderCancelled | OrderExpired | OrderReplaced
     ) -> None:
         self.emitted += 1
-        self._queue.put_nowait(BrokerOrderEvent(w.order.client_order_id, event))
+        self._put(BrokerOrderEvent(w.order.client_order_id, event))
 
     def _now(self, w: _Working) -> int:
         """The market's time as this broker last saw it (never before the order existed)."""

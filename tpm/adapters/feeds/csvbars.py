@@ -203,26 +203,47 @@ def _parse(path: Path) -> _Parsed:
         raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
         raise DataError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    lines = text.splitlines()
-    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    if first is None:
-        raise DataError(f"{name}: the file is empty")
-    delimiter = max(",;\t", key=lines[first].count)
-    if delimiter not in lines[first]:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # The header's line and where it ends, without splitting the whole text into lines yet.
+    first, at = 0, 0
+    while True:
+        end = text.find("\n", at)
+        line = text[at:] if end < 0 else text[at:end]
+        if line.strip():
+            break
+        if end < 0:
+            raise DataError(f"{name}: the file is empty")
+        first, at = first + 1, end + 1
+    head, after = line, len(text) if end < 0 else end + 1
+    delimiter = max(",;\t", key=head.count)
+    if delimiter not in head:
         raise DataError(f"{name} line {first + 1}: no comma, semicolon or tab separator")
-    if '"' in text:
-        rows = list(csv.reader(lines[first:], delimiter=delimiter, skipinitialspace=True))
-    else:  # nothing quoted: a plain split is several times faster than the csv module
-        rows = [ln.split(delimiter) for ln in lines[first:]]
+    quoted = '"' in text
+    header = (
+        next(csv.reader([head], delimiter=delimiter, skipinitialspace=True))
+        if quoted
+        else head.split(delimiter)
+    )
+    layout = _layout(name, header, delimiter)
     line0 = first + 1
-    layout = _layout(name, rows[0], delimiter)
+    body_text = text[after:] if layout.names else text[at:]
     if layout.names:
-        rows, line0 = rows[1:], line0 + 1
-    width = len(rows[0]) if not layout.names else len(layout.names)
-    rows, line_of = _drop_blank(name, rows, width, line0, bool(layout.names))
-    if not rows:
+        line0 += 1
+    width = len(header)
+    cols = None if quoted else _regular_columns(body_text.removesuffix("\n"), delimiter, width)
+    if cols is not None:
+        line_of: Callable[[int], int] = lambda i: line0 + i  # noqa: E731
+    else:
+        body = body_text.splitlines()
+        if quoted:
+            rows = list(csv.reader(body, delimiter=delimiter, skipinitialspace=True))
+        else:  # nothing quoted: a plain split is several times faster than the csv module
+            rows = [ln.split(delimiter) for ln in body]
+        rows, line_of = _drop_blank(name, rows, width, line0, bool(layout.names))
+        cols = list(zip(*rows, strict=True)) if rows else None
+    if not cols or not len(cols[0]):
         raise DataError(f"{name}: no bars after the header")
-    cols = list(zip(*rows, strict=True))
 
     def fail(i: int, problem: str) -> DataError:
         return DataError(f"{name} line {line_of(i)}: {problem}")
@@ -283,6 +304,25 @@ def _layout(name: str, header: list[str], delimiter: str) -> _Layout:
     )
 
 
+def _regular_columns(body: str, delimiter: str, width: int) -> list[Sequence[str]] | None:
+    """The columns of the lines of `body` when every line has exactly `width` fields (no
+    blank or odd line), cut from one split of the whole text; None otherwise (the
+    line-by-line path then finds and names what is wrong)."""
+    last = body[body.rfind("\n") + 1 :]
+    if not body or width < 2 or not last.replace(delimiter, "").strip():
+        return None  # spreadsheets pad the end with ",,,,," rows: the other path drops them
+    # Every line must hold width - 1 separators: count them per line, all at once.
+    raw = np.frombuffer(body.encode(), dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    seps = np.flatnonzero(raw == ord(delimiter))
+    before = np.searchsorted(seps, np.append(ends, len(raw)))  # separators before each end
+    per_line = np.diff(before, prepend=0)
+    if not bool((per_line == width - 1).all()):
+        return None
+    tokens = body.replace("\n", delimiter).split(delimiter)
+    return [tokens[j::width] for j in range(width)]
+
+
 def _drop_blank(
     name: str, rows: list[list[str]], width: int, line0: int, has_header: bool
 ) -> tuple[list[list[str]], Callable[[int], int]]:
@@ -317,7 +357,7 @@ def _floats(col: Sequence[str]) -> FloatArray | None:
 
 
 def _validate(
-    cols: list[tuple[str, ...]], layout: _Layout, fail: Callable[[int, str], DataError]
+    cols: list[Sequence[str]], layout: _Layout, fail: Callable[[int, str], DataError]
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Open, high, low, close and volume as float64; raise for the first row that is wrong."""
     o, h, lo, c = (_floats(cols[j]) for j in layout.price_cols)
@@ -415,7 +455,7 @@ def _ordered(
 
 
 def _column_symbol(
-    cols: list[tuple[str, ...]], layout: _Layout, fail: Callable[[int, str], DataError]
+    cols: list[Sequence[str]], layout: _Layout, fail: Callable[[int, str], DataError]
 ) -> str | None:
     """The one symbol a Name/Symbol/Ticker column holds; a second symbol is an error."""
     if layout.symbol_col is None:

@@ -12,6 +12,7 @@ comparison with it false.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from tpm.strategies.rules.tree import (
     is_stateful,
 )
 
-__all__ = ["Evaluation", "State", "truth"]
+__all__ = ["Evaluation", "State", "is_true", "truth"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,11 @@ class State:
     position: float = 0.0
     entry_price: float = float("nan")
     bars_held: int = 0
+
+
+def is_true(x: float) -> bool:
+    """`truth` of one value, without numpy's machinery (a decision asks it on every bar)."""
+    return x != 0.0 and not math.isnan(x)
 
 
 def truth(x: Any) -> Any:
@@ -90,6 +96,8 @@ class Evaluation:
         self._columns = columns
         self._size = len(columns["close"])
         self._cache: dict[Node, FloatArray] = {}
+        self._whole: FloatArray | None = None
+        """The whole expression's series, kept apart: a tree's hash walks the whole tree."""
 
     def series(self, node: Node | None = None) -> FloatArray:
         """`node` (by default the whole expression) at every bar; it must not read the state."""
@@ -132,7 +140,9 @@ class Evaluation:
     def at(self, i: int, state: State) -> float:
         """The expression at bar `i`, the strategy holding `state` there."""
         if not self.stateful:
-            return float(self.series()[i])
+            if self._whole is None:
+                self._whole = self.series()
+            return float(self._whole[i])
         return float(self._at(self.tree, i, state))
 
     def _at(self, node: Node, i: int, state: State) -> Any:
