@@ -83,6 +83,10 @@ SPECS = {
         size={"risk_percent": 1, "atr_stop": 2},
     ),
     "reads-its-state": strategy(exit={"when": "bars_held >= 7 or close < entry_price * 0.95"}),
+    "reads-the-pillars": strategy(
+        entry={"when": "crosses_above(technical, 60) and score > 55"},
+        exit={"when": "technical < 45 or sentiment < 20"},  # no news here: never
+    ),
 }
 
 RISK = RiskConfig.model_validate({"order_size": {"max_notional": 1e9, "max_qty": 1e7}})

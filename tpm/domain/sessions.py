@@ -19,6 +19,7 @@ class SessionCalendar:
         self._lo = 0
         self._hi = 0
         self._label = 0
+        self._closes: dict[str, tuple[int, int]] = {}
 
     def day_bucket(self, ts_ns: int) -> tuple[int, int]:
         """(label, end): the local date as 00:00 UTC in ns, and when that local day ends.
@@ -45,6 +46,16 @@ class SessionCalendar:
         """
         if session_open == session_close:
             return self.day_bucket(ts_ns)[1]
+        # The answer is the first close after ts_ns: the same for every instant from one
+        # already asked about up to that close (orders arrive in time order).
+        seen = self._closes.get(session_close)
+        if seen is not None and seen[0] <= ts_ns < seen[1]:
+            return seen[1]
+        end = self._next_close(ts_ns, session_close)
+        self._closes[session_close] = (ts_ns, end)
+        return end
+
+    def _next_close(self, ts_ns: int, session_close: str) -> int:
         hour, minute = (int(x) for x in session_close.split(":"))
         local = datetime.fromtimestamp(ts_ns / _NS, tz=self._tz)
         close = local.replace(hour=hour, minute=minute, second=0, microsecond=0)

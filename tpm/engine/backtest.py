@@ -38,6 +38,7 @@ from tpm.engine.risk import RiskEngine
 from tpm.engine.runner import StrategyRunner
 from tpm.strategies.base import Strategy, TargetPosition
 from tpm.strategies.decide import Holding, decide, next_decision
+from tpm.strategies.pillars import history_pillars, pillars_read
 from tpm.strategies.rule_strategy import RuleStrategy
 from tpm.strategies.rules import FUNCTIONS, Evaluation, truth
 from tpm.strategies.spec import StrategySpec
@@ -335,6 +336,8 @@ def _prepare(spec: StrategySpec, d: SymbolBars) -> _Symbol:
         "volume": d.volume,
     }
     entry_tree, exit_tree = spec.trees()
+    if pillars_read(entry_tree, exit_tree):
+        cols.update(history_pillars(cols))
     entry = Evaluation(entry_tree, cols)
     exit_ = None if exit_tree is None else Evaluation(exit_tree, cols)
     atr = FUNCTIONS["atr"].run(cols, spec.size.atr_period) if spec.size.atr_stop else None

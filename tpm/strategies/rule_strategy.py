@@ -9,11 +9,13 @@ from decimal import Decimal
 
 import numpy as np
 
-from tpm.domain import Bar, Timeframe, quantize_qty, to_decimal
+from tpm.domain import Bar, Fill, Score, Timeframe, quantize_qty, to_decimal
 from tpm.strategies.base import StrategyContext, TargetPosition
 from tpm.strategies.decide import Holding, Signal, decide
+from tpm.strategies.pillars import LivePillars, pillars_read
 from tpm.strategies.rules import FUNCTIONS, Evaluation
 from tpm.strategies.rules.functions import Columns
+from tpm.strategies.rules.tree import PILLARS
 from tpm.strategies.spec import StrategySpec
 
 __all__ = ["BarHistory", "RuleStrategy"]
@@ -22,14 +24,21 @@ _FIELDS = ("open", "high", "low", "close", "volume")
 
 
 class BarHistory:
-    """One symbol's closed bars as growing columns."""
+    """One symbol's closed bars as growing columns, with its pillars at each close when the
+    strategy reads them."""
 
-    def __init__(self) -> None:
-        self._values: dict[str, list[float]] = {f: [] for f in _FIELDS}
+    def __init__(self, pillars: LivePillars | None = None) -> None:
+        self._pillars = pillars
+        names = _FIELDS + (PILLARS if pillars is not None else ())
+        self._values: dict[str, list[float]] = {f: [] for f in names}
 
     def append(self, bar: Bar) -> None:
         for f in _FIELDS:
             self._values[f].append(getattr(bar, f))
+        if self._pillars is not None:
+            at_close = self._pillars.close(bar.open, bar.high, bar.low, bar.close, bar.volume)
+            for name, value in at_close.items():
+                self._values[name].append(value)
 
     def __len__(self) -> int:
         return len(self._values["close"])
@@ -47,7 +56,12 @@ class RuleStrategy:
         self.symbols = spec.strategy.symbols
         self.timeframe = Timeframe(spec.strategy.timeframe)
         self._entry, self._exit = spec.trees()
-        self._history = {s: BarHistory() for s in self.symbols}
+        self._pillars = (
+            {s: LivePillars(s) for s in self.symbols}
+            if pillars_read(self._entry, self._exit)
+            else {}
+        )
+        self._history = {s: BarHistory(self._pillars.get(s)) for s in self.symbols}
         self._holding = {s: Holding() for s in self.symbols}
         self.last_signal: dict[str, Signal] = {}
         """The latest wish per symbol, for the screens."""
@@ -91,4 +105,18 @@ class RuleStrategy:
 
     def on_start(self, ctx: StrategyContext) -> Sequence[TargetPosition]:
         """Signals are events at a bar's close: none is pending at the start."""
+        return ()
+
+    # Reactive (tpm.strategies.base): the engine's scores feed the pillars it reads.
+
+    def remember(self, bar: Bar) -> None:
+        """The history is kept in on_bar."""
+
+    def on_score(self, score: Score, ctx: StrategyContext) -> Sequence[TargetPosition]:
+        pillars = self._pillars.get(score.symbol)
+        if pillars is not None:
+            pillars.hear(score)
+        return ()  # it decides at bar closes only
+
+    def on_fill(self, fill: Fill, ctx: StrategyContext) -> Sequence[TargetPosition]:
         return ()
