@@ -17,27 +17,14 @@ from tpm.analysis.indicators_recursion import FloatArray
 from tpm.analysis.technical import TechnicalState, technical_series
 from tpm.domain import PillarScore, Score
 from tpm.strategies.rules.functions import Columns
-from tpm.strategies.rules.tree import PILLARS, Ago, Binary, Call, Name, Node, Unary
+from tpm.strategies.rules.tree import PILLARS, Node, reads_any
 
 __all__ = ["LivePillars", "history_pillars", "pillars_read"]
 
 
 def pillars_read(*trees: Node | None) -> bool:
     """Whether any of `trees` reads a pillar."""
-
-    def reads(node: Node) -> bool:
-        match node:
-            case Name(name=name):
-                return name in PILLARS
-            case Unary(x=x) | Ago(x=x):
-                return reads(x)
-            case Binary(left=left, right=right):
-                return reads(left) or reads(right)
-            case Call(args=args):
-                return any(reads(a) for a in args)
-        return False
-
-    return any(t is not None and reads(t) for t in trees)
+    return any(t is not None and reads_any(t, PILLARS) for t in trees)
 
 
 def history_pillars(cols: Columns) -> dict[str, FloatArray]:

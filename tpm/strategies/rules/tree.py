@@ -16,6 +16,7 @@ __all__ = [
     "Num",
     "Unary",
     "is_stateful",
+    "reads_any",
 ]
 
 SERIES = ("open", "high", "low", "close", "volume")
@@ -75,15 +76,20 @@ class Binary:
 Node = Num | Name | Call | Ago | Unary | Binary
 
 
-def is_stateful(node: Node) -> bool:
-    """Whether `node` reads the strategy's state (so it is known one bar at a time only)."""
+def reads_any(node: Node, names: tuple[str, ...]) -> bool:
+    """Whether `node` reads any of the series `names`."""
     match node:
         case Name(name=name):
-            return name in STATE
+            return name in names
         case Unary(x=x) | Ago(x=x):
-            return is_stateful(x)
+            return reads_any(x, names)
         case Binary(left=left, right=right):
-            return is_stateful(left) or is_stateful(right)
+            return reads_any(left, names) or reads_any(right, names)
         case Call(args=args):
-            return any(is_stateful(a) for a in args)
+            return any(reads_any(a, names) for a in args)
     return False
+
+
+def is_stateful(node: Node) -> bool:
+    """Whether `node` reads the strategy's state (so it is known one bar at a time only)."""
+    return reads_any(node, STATE)
