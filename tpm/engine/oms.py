@@ -174,7 +174,8 @@ class OrderManager:
         if late is not None:
             await self._apply(order.client_order_id, OrderRejected(self._now_ns(), late))
             return self.orders[order.client_order_id]
-        log.info("order %s: %s", order.client_order_id[:8], _describe(order))
+        if log.isEnabledFor(logging.INFO):  # describing an order is not free
+            log.info("order %s: %s", order.client_order_id[:8], _describe(order))
         self.sending.add(order.client_order_id)
         try:
             if self.answers_at_once:
