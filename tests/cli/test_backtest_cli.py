@@ -165,6 +165,45 @@ def test_a_python_strategy_backtests_like_its_strategy_file(tmp_path: Path) -> N
     assert opt.returncode == 2 and "cross.py: tpm optimize varies the [params]" in opt.stderr
 
 
+def test_bars_in_the_store_backtest_as_the_same_bars_from_a_file(tmp_path: Path) -> None:
+    import asyncio
+
+    from tpm.adapters.feeds.csvbars import read_bars
+    from tpm.store.sql_store import SqlStore
+
+    data = bars_csv(tmp_path / "WALK.csv")
+    from_file = json.loads(backtest(tmp_path, data, "--json").stdout)
+    h = tmp_path / "home"
+
+    async def store_bars() -> None:
+        store = SqlStore(f"sqlite+aiosqlite:///{h / 'tpm.db'}")
+        await store.open()
+        try:
+            await store.save_bars(read_bars(data, symbol="WALK").bars)
+        finally:
+            await store.close()
+
+    asyncio.run(store_bars())
+    strategy = str(tmp_path / "s.toml")
+    out = tpm(h, "backtest", "--stored", "--strategy", strategy, "--json")
+    assert out.returncode == 0, out.stderr
+    stored = json.loads(out.stdout)
+    assert stored["bars_processed"] == 400 and len(stored["trades"]) >= 4
+    assert stored["trades"] == from_file["trades"]
+    latest = json.loads(
+        tpm(h, "backtest", "--stored", "--bars", "200", "--strategy", strategy, "--json").stdout
+    )
+    assert latest["bars_processed"] == 200
+    assert latest["trades"][0]["ts"] >= from_file["trades"][0]["ts"]
+    both = tpm(h, "backtest", "--stored", "--data", str(data), "--strategy", strategy)
+    assert (
+        both.returncode == 2 and "--data FILE.csv (repeat for several) or --stored" in both.stderr
+    )
+    empty = tpm(tmp_path / "other", "backtest", "--stored", "--strategy", strategy)
+    assert empty.returncode == 2
+    assert "the store holds 0 1d bars of WALK" in empty.stderr
+
+
 def test_readable_report_and_export(tmp_path: Path) -> None:
     data = bars_csv(tmp_path / "WALK.csv")
     out = backtest(

@@ -167,11 +167,25 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument(
         "--data",
         action="append",
-        required=True,
         metavar="FILE.csv",
         help="a CSV bar file (repeat for several symbols)",
     )
-    bt.add_argument("--strategy", required=True, metavar="FILE.toml", help="the strategy file")
+    bt.add_argument(
+        "--stored",
+        action="store_true",
+        help="instead of --data: the bars the engine recorded in its store, for the "
+        "strategy's symbols and timeframe",
+    )
+    bt.add_argument(
+        "--bars",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="with --stored: the latest N bars of each symbol (default 100000)",
+    )
+    bt.add_argument(
+        "--strategy", required=True, metavar="FILE", help="the strategy file (.toml or .py)"
+    )
     bt.add_argument(
         "--cash", type=float, metavar="N", help="starting cash (default broker.paper.cash)"
     )

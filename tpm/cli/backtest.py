@@ -21,17 +21,22 @@ from tpm.adapters.feeds.csvbars import read_bar_table
 from tpm.adapters.feeds.replay import instrument_for
 from tpm.analysis import metrics as m
 from tpm.config import Config
-from tpm.domain import Instrument, ns_to_iso, to_decimal
+from tpm.config.files import Paths
+from tpm.domain import Instrument, Timeframe, ns_to_iso, to_decimal
 from tpm.engine.backtest import BacktestResult, SymbolBars, run_backtest
 from tpm.engine.backtest_report import metrics_of, trade_pnls
 from tpm.errors import ConfigError
-from tpm.strategies.files import load_for_backtest
+from tpm.strategies.files import head_of, load_for_backtest
 
 __all__ = ["backtest_command", "columns", "metrics_of", "paper_broker", "trade_pnls"]
 
 
-def backtest_command(args: argparse.Namespace, config: Config) -> int:
+def backtest_command(args: argparse.Namespace, config: Config, paths: Paths) -> int:
     started = time.perf_counter()  # the clock starts at the data, after the imports
+    if bool(args.data) == bool(args.stored):
+        raise ConfigError("give the bars: --data FILE.csv (repeat for several) or --stored")
+    if args.bars < 2:
+        raise ConfigError(f"--bars {args.bars}: at least 2")
     spec = load_for_backtest(Path(args.strategy))
     if args.cash is not None and not args.cash > 0:
         raise ConfigError(f"--cash {args.cash:g}: must be more than 0")
@@ -39,7 +44,11 @@ def backtest_command(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(
             f"--commission {args.commission:g}: a fraction of the traded value, from 0 to 0.1"
         )
-    data = [columns(read_bar_table(path)) for path in args.data]
+    if args.stored:
+        _, symbols, timeframe = head_of(spec)
+        data = asyncio.run(stored_bars(config, paths, symbols, timeframe, args.bars))
+    else:
+        data = [columns(read_bar_table(path)) for path in args.data]
     broker = paper_broker(config, [d.instrument for d in data], args.commission)
     cash = to_decimal(args.cash if args.cash is not None else config.broker.paper.cash)
     if config.engine.log_level != "debug":
@@ -55,6 +64,30 @@ def backtest_command(args: argparse.Namespace, config: Config) -> int:
     report["elapsed_s"] = round(time.perf_counter() - started, 4)
     print(json.dumps(report) if args.json else render(report, result))
     return 0
+
+
+async def stored_bars(
+    config: Config, paths: Paths, symbols: Sequence[str], timeframe: Timeframe, limit: int
+) -> list[SymbolBars]:
+    """The latest `limit` closed bars of each symbol the engine's store holds."""
+    from tpm.cli.wiring import build_store
+
+    store = build_store(config, paths)
+    await store.open()
+    try:
+        known = {i.symbol: i for i in await store.load_instruments()}
+        out = []
+        for sym in symbols:
+            bars = [b for b in await store.load_bars(sym, timeframe, limit) if b.is_closed]
+            if len(bars) < 2:
+                raise ConfigError(
+                    f"the store holds {len(bars)} {timeframe.value} bars of {sym}: the engine "
+                    "records the bars it builds while it runs (or give --data FILE.csv)"
+                )
+            out.append(SymbolBars.of(known.get(sym) or instrument_for(sym), timeframe, bars))
+        return out
+    finally:
+        await store.close()
 
 
 def paper_broker(

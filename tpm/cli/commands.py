@@ -274,8 +274,8 @@ def score(args: argparse.Namespace) -> int:
 def backtest(args: argparse.Namespace) -> int:
     from tpm.cli.backtest import backtest_command
 
-    config, _paths = _setup(args)
-    return backtest_command(args, config)
+    config, paths = _setup(args)
+    return backtest_command(args, config, paths)
 
 
 def optimize(args: argparse.Namespace) -> int:

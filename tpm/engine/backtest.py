@@ -74,6 +74,25 @@ class SymbolBars:
     def __len__(self) -> int:
         return len(self.ts_ns)
 
+    @classmethod
+    def of(cls, instrument: Instrument, timeframe: Timeframe, bars: Sequence[Bar]) -> SymbolBars:
+        """Columns of `bars` (closed, oldest first)."""
+
+        def col(field: str) -> FloatArray:
+            return np.fromiter((getattr(b, field) for b in bars), np.float64, len(bars))
+
+        starts = np.fromiter((b.start_ns for b in bars), np.int64, len(bars))
+        return cls(
+            instrument,
+            timeframe,
+            starts,
+            col("open"),
+            col("high"),
+            col("low"),
+            col("close"),
+            col("volume"),
+        )
+
     def bar(self, i: int) -> Bar:
         return Bar(
             self.instrument.symbol,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tpm.domain import Bar, Instrument, Timeframe
+from tpm.domain import Bar, Instrument
 from tpm.domain.snapshot import StrategyView
 from tpm.domain.strategies import SignalMark, StrategyFile, StrategyProblem, StrategyTrial
 from tpm.engine.backtest import BacktestResult, SimulatedBroker, SymbolBars, run_backtest
@@ -29,6 +29,7 @@ from tpm.strategies.base import Reactive, Strategy
 from tpm.strategies.files import (
     KINDS,
     check_source,
+    head_of,
     load_python_strategies,
     load_strategy_file,
     runnable,
@@ -144,7 +145,7 @@ class StrategyDesk:
             strategy = _strategy_of(text, kind)
         except ConfigError as exc:
             return _problem(str(exc))
-        name, symbols, tf = _head(strategy)
+        name, symbols, tf = head_of(strategy)
         e = self._engine
         known = [i.symbol for i in e.feed.instruments()]
         problem = runnable(
@@ -161,7 +162,7 @@ class StrategyDesk:
             history = [b for b in await e.feed.history(sym, tf, bars) if b.is_closed]
             if len(history) < 2:
                 return _problem(f"the {e.feed.name} feed has no {tf.value} history of {sym}")
-            data.append(_columns(state.instrument, tf, history))
+            data.append(SymbolBars.of(state.instrument, tf, history))
         broker = self._trial_broker([d.instrument for d in data])
         cash, risk = e.portfolio.initial_cash, e.settings.risk
         result = await asyncio.to_thread(
@@ -274,22 +275,6 @@ def _strategy_of(text: str, kind: str) -> StrategySpec | Strategy:
 
 def _as_strategy(s: StrategySpec | Strategy) -> Strategy:
     return RuleStrategy(s) if isinstance(s, StrategySpec) else s
-
-
-def _head(s: StrategySpec | Strategy) -> tuple[str, tuple[str, ...], Timeframe]:
-    if isinstance(s, StrategySpec):
-        return s.name, s.strategy.symbols, Timeframe(s.strategy.timeframe)
-    return s.name, s.symbols, s.timeframe
-
-
-def _columns(inst: Instrument, tf: Timeframe, bars: Sequence[Bar]) -> SymbolBars:
-    def col(field: str) -> np.ndarray:
-        return np.fromiter((getattr(b, field) for b in bars), np.float64, len(bars))
-
-    starts = np.fromiter((b.start_ns for b in bars), np.int64, len(bars))
-    return SymbolBars(
-        inst, tf, starts, col("open"), col("high"), col("low"), col("close"), col("volume")
-    )
 
 
 def _trial(name: str, shown: SymbolBars, r: BacktestResult, elapsed: float) -> StrategyTrial:

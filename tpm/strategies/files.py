@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from tpm.domain import Timeframe
 from tpm.errors import ConfigError
 from tpm.strategies.base import Strategy
 from tpm.strategies.python_strategy import PythonStrategy
@@ -28,6 +29,7 @@ __all__ = [
     "KINDS",
     "Problem",
     "check_source",
+    "head_of",
     "load_for_backtest",
     "load_python_strategies",
     "load_strategy_file",
@@ -64,6 +66,13 @@ def load_for_backtest(path: Path) -> StrategySpec | Strategy:
         names = ", ".join(st.name for st in found)
         raise ConfigError(f"{path.name}: defines {len(found)} strategies ({names}); keep one")
     return found[0]
+
+
+def head_of(strategy: StrategySpec | Strategy) -> tuple[str, tuple[str, ...], Timeframe]:
+    """A strategy's name, the symbols it trades and the bars it decides on."""
+    if isinstance(strategy, StrategySpec):
+        return strategy.name, strategy.strategy.symbols, Timeframe(strategy.strategy.timeframe)
+    return strategy.name, strategy.symbols, strategy.timeframe
 
 
 def runnable(
