@@ -162,12 +162,11 @@ class Order:
             )
         # A state move changes no field __post_init__ checks: copy the fields without
         # dataclasses.replace's generic (and, per fill, noticeable) machinery.
-        moved = object.__new__(Order)
-        changes["status"], changes["updated_ns"] = to, ts_ns
-        for name in _FIELDS:
-            object.__setattr__(
-                moved, name, changes[name] if name in changes else getattr(self, name)
-            )
+        moved = _copy(self)
+        _set(moved, "status", to)
+        _set(moved, "updated_ns", ts_ns)
+        for name, value in changes.items():
+            _set(moved, name, value)
         return moved
 
     def apply(self, event: OrderEvent) -> Order:
@@ -218,4 +217,14 @@ class Order:
         raise TypeError(f"not an order event: {event!r}")
 
 
+_set = object.__setattr__
+
+
 _FIELDS = tuple(f.name for f in fields(Order))
+
+
+def _copy(old: Order) -> Order:
+    new: Order = object.__new__(Order)
+    for name in _FIELDS:
+        _set(new, name, getattr(old, name))
+    return new

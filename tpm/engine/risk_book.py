@@ -67,7 +67,8 @@ class RiskBook:
                 or (old.value / old.leaves if old else ZERO)
             )
             w = _Working(order.symbol, order.side, order.strategy, leaves, leaves * unit)
-            if w != old:
+            changed = w != old
+            if changed:
                 if old is not None:
                     self._apply(old, -1)
                 self._working[order.client_order_id] = w
@@ -75,9 +76,12 @@ class RiskBook:
             # else: acknowledged and nothing else (the commonest change): the same tallies.
             # Exposure is valued at the market, as positions are; cash held back by a buy
             # (above) at the price it may pay.
-            if price or unit:
-                self._unit[order.symbol] = price or unit
-            self._revalue(order.symbol)
+            mark = price or unit
+            if mark and self._unit.get(order.symbol) != mark:
+                self._unit[order.symbol] = mark
+                changed = True
+            if changed:
+                self._revalue(order.symbol)
         elif old is not None:
             del self._working[order.client_order_id]
             self._apply(old, -1)
