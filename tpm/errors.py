@@ -3,6 +3,7 @@
 TpmError
  ├── ConfigError            bad configuration: print the sentence, exit 2
  │    └── RuleError         a strategy expression that does not parse: show where and why
+ ├── StrategyFailed         a strategy's own code raised: name the strategy, the hook, the line
  ├── DataError              a malformed file or record: report file, line and problem
  ├── IllegalTransition      an order event that its state does not allow
  ├── StoreUnavailable       the database cannot be reached: retry with backoff
@@ -21,6 +22,7 @@ __all__ = [
     "IllegalTransition",
     "RuleError",
     "StoreUnavailable",
+    "StrategyFailed",
     "SubmissionTimeout",
     "TpmError",
 ]
@@ -41,6 +43,11 @@ class RuleError(ConfigError):
     def __init__(self, expression: str, position: int, problem: str) -> None:
         self.expression, self.position, self.problem = expression, position, problem
         super().__init__(f"{expression!r} at {position + 1}: {problem}")
+
+
+class StrategyFailed(TpmError):
+    """A strategy's own code raised (a Python strategy's hook, say); the message names the
+    strategy, what it was doing, the line of its file and the exception."""
 
 
 class DataError(TpmError):

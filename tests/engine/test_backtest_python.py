@@ -198,3 +198,28 @@ def test_a_python_file_that_cannot_load_names_the_line_and_the_reason(
     path.write_text(source, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_strategy_file(path)
+
+
+async def test_targets_queued_before_a_stop_never_become_orders() -> None:
+    from tpm.domain import Bar as DomainBar
+    from tpm.engine.backtest import _rig
+    from tpm.strategies.base import TargetPosition
+
+    bars, _, instruments = data()
+    inst = next(i for i in instruments if i.symbol == "AAA")
+    rig = _rig(
+        [columns(inst, bars["AAA"])], Timeframe.D1, broker(instruments), Decimal(100_000), RISK
+    )
+    st = Bracket()
+    rig.runner.start(st, {})
+    first: DomainBar = bars["AAA"][0]
+    rig.clock.advance_to(first.end_ns)
+    rig.market.on_bar(first)
+    rig.runner.want(st, TargetPosition("AAA", Decimal(5), "queued"))
+    assert rig.runner.remove("bracket") is st
+    await rig.runner.drain()
+    assert rig.store.orders == {}
+    assert rig.runner.start(Bracket(), {}) is None  # a new start of the same name is allowed
+    rig.runner.want(rig.runner.strategies[0], TargetPosition("AAA", Decimal(5), "after"))
+    await rig.runner.drain()
+    assert [o.qty for o in rig.store.orders.values()] == [Decimal(5)]

@@ -174,3 +174,76 @@ class Flip(PythonStrategy):
     assert boom.problems[0].message.startswith("draft.py: line 4: ZeroDivisionError")
     assert boom.problems[0].line == 4
     assert await client.strategy_files() == []  # nothing was saved
+
+
+PY = """\
+from tpm.strategies import PythonStrategy
+
+name = "not-a-strategy"  # a module-level name is not one
+
+
+class {cls}(PythonStrategy):
+    name = "{name}"
+    symbols = ("{sym}",)
+    timeframe = "1m"
+
+    def on_bar(self, bar, ctx):
+{body}
+"""
+
+
+def py(sym: str, body: str, name: str = "mine", cls: str = "Mine") -> str:
+    return PY.format(sym=sym, body=body, name=name, cls=cls)
+
+
+async def test_a_hook_that_returns_nothing_or_raises_is_a_problem_not_a_crash(
+    engine: Engine,
+) -> None:
+    import sys
+
+    client = LocalEngineClient(engine)
+    sym = equity_symbol(engine)
+    before = set(sys.modules)
+    quiet = await client.try_strategy(py(sym, "        pass"), "python", bars=100)
+    assert quiet.ok and quiet.strategy == "mine" and quiet.orders == 0
+    failing = await client.try_strategy(py(sym, "        return 1 / 0"), "python", bars=100)
+    assert failing.problems, "a hook that raises is shown"
+    first = failing.problems[0]
+    assert first.message == (
+        f"mine: on_bar ({sym}): line 12 of draft.py: ZeroDivisionError: division by zero"
+    )
+    assert first.line == 12
+    wrong = await client.try_strategy(py(sym, "        return 5"), "python", bars=100)
+    assert "returned int: return TargetPosition values" in wrong.problems[0].message
+    # Each draft is imported under a name of its own, and forgotten after its trial.
+    assert not [m for m in set(sys.modules) - before if m.startswith("tpm_user_strategy")]
+
+
+async def test_a_start_that_fails_leaves_nothing_running(engine: Engine) -> None:
+    client = LocalEngineClient(engine)
+    sym = equity_symbol(engine)
+    await client.save_strategy("boom.py", py(sym, "        raise RuntimeError('boom')"))
+    with pytest.raises(TpmError) as info:
+        await client.start_strategy("boom.py")
+    assert str(info.value).startswith("boom.py: not started: mine: warming up: line 12")
+    assert "mine" not in {st.name for st in engine.runner.strategies}
+    two = py(sym, "        return []") + py(sym, "        return []", cls="Other")
+    await client.save_strategy("two.py", two)
+    with pytest.raises(TpmError, match="more than one strategy is named mine"):
+        await client.start_strategy("two.py")
+    assert "mine" not in {st.name for st in engine.runner.strategies}
+
+
+async def test_files_that_cannot_be_read_are_listed_with_the_reason(
+    engine: Engine, tmp_path: Path
+) -> None:
+    client = LocalEngineClient(engine)
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "latin.py").write_bytes(b"# caf\xe9\n")
+    (folder / "ok.py").write_text(py("X", "        return []"), encoding="utf-8")
+    listed = {f.file: f for f in await client.strategy_files()}
+    assert listed["latin.py"].problem.startswith("not UTF-8 text")
+    assert listed["ok.py"].names == ("mine",)
+    with pytest.raises(TpmError, match=r"latin\.py: not UTF-8 text"):
+        await client.read_strategy("latin.py")

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from tpm.engine.trial_logs import QuietTrials
+
 __all__ = ["log_to_file", "setup_logging"]
 
 
@@ -19,6 +21,7 @@ class _UTCFormatter(logging.Formatter):
 def setup_logging(level: str = "info") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_UTCFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(QuietTrials())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -32,6 +35,7 @@ def log_to_file(path: Path, level: str = "info") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(_UTCFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(QuietTrials())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -123,6 +123,8 @@ class BacktestResult:
     orders: int = 0
     signals: list[tuple[str, int, str]] = field(default_factory=list)
     """(symbol, bar start, reason) of each order the strategy asked for."""
+    failures: list[str] = field(default_factory=list)
+    """The first times the strategy's own code raised (it decided nothing on those bars)."""
 
 
 @dataclass(slots=True)
@@ -237,6 +239,7 @@ async def run_backtest(
                 rig.portfolio.mark(d.instrument.symbol, float(d.close[-1]))
     finally:
         await broker.close()
+    result.failures = list(rig.runner.failures)
     result.fills = list(rig.store.fills)
     result.orders = len(rig.store.orders)
     result.rejections = [
@@ -264,8 +267,7 @@ async def _run_bars(
         f"{d.instrument.symbol}/{tf}": [d.bar(i) for i in range(c)]
         for d, c in zip(data, cursors, strict=True)
     }
-    runner.add(strategy)
-    runner.warm_up_one(strategy, history)
+    runner.start(strategy, history)
     runner.defer_bars = True
     runner.on_order = lambda st, target, req: result.signals.append(
         (target.symbol, clock.now_ns() - strategy.timeframe.ns, target.reason)

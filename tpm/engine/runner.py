@@ -10,14 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import sysconfig
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 from tpm.domain import ZERO, Bar, FillBooked, Instrument, OrderType, Score, Side, TimeInForce
 from tpm.engine.bus import Bus
 from tpm.engine.market import MarketData
 from tpm.engine.oms import OrderManager, OrderRequest
 from tpm.engine.portfolio import Portfolio
+from tpm.errors import StrategyFailed
 from tpm.strategies.base import Reactive, Strategy, TargetPosition
 
 __all__ = ["EngineContext", "StrategyRunner"]
@@ -83,6 +87,9 @@ class StrategyRunner:
         self._bars: list[Bar] = []
         self.targets_seen = 0
         self.orders_sent = 0
+        self.failures: list[str] = []
+        """The first failures of strategies' code, as sentences (a trial shows them)."""
+        self._removed: list[Strategy] = []
         self.on_order: Callable[[Strategy, TargetPosition, OrderRequest], None] | None = None
         """Told of each order a strategy's target becomes, before it is submitted (the
         strategies' last signals on the screens; a backtest's signal list)."""
@@ -110,30 +117,68 @@ class StrategyRunner:
         self.strategies.append(strategy)
         self._reroute()
 
+    def start(self, strategy: Strategy, history: dict[str, Sequence[Bar]]) -> None:
+        """Warm `strategy` up on history, then run it and queue its start targets. Nothing is
+        added when warming up fails (StrategyFailed says why)."""
+        if any(st.name == strategy.name for st in self.strategies):
+            raise ValueError(f"a strategy named {strategy.name!r} is already running")
+        targets = self.warm_up_one(strategy, history)
+        self.add(strategy)
+        self._queue(strategy, targets)
+
     def remove(self, name: str) -> Strategy | None:
         """Stop showing bars to the strategy `name` and drop its queued and waiting targets."""
         gone = next((st for st in self.strategies if st.name == name), None)
         if gone is None:
             return None
         self.strategies.remove(gone)
+        self._removed.append(gone)
         self._reroute()
         for key in [k for k in self.deferred if k[0] == name]:
             del self.deferred[key]
         self._bars = [b for b in self._bars if (b.symbol, b.timeframe.value) in self._routes]
         return gone
 
-    def warm_up_one(self, strategy: Strategy, history: dict[str, Sequence[Bar]]) -> None:
-        """Feed history through one strategy without trading, then queue its start targets."""
-        for sym in strategy.symbols:
-            for bar in history.get(f"{sym}/{strategy.timeframe.value}", ()):
-                self._show(strategy, bar)
-        for target in strategy.on_start(self.ctx):
-            self._intents.put_nowait((strategy, target))
+    def _was_removed(self, st: Strategy) -> bool:
+        """Targets queued before a stop must not become orders after it."""
+        return bool(self._removed) and any(st is gone for gone in self._removed)
+
+    def warm_up_one(
+        self, strategy: Strategy, history: dict[str, Sequence[Bar]]
+    ) -> Sequence[TargetPosition]:
+        """Feed history through `strategy` without trading; the targets it wants at the start.
+        Raises StrategyFailed when its code does."""
+        remember = strategy.remember if isinstance(strategy, Reactive) else None
+        doing = "warming up"
+        try:
+            for sym in strategy.symbols:
+                for bar in history.get(f"{sym}/{strategy.timeframe.value}", ()):
+                    if remember is not None:
+                        remember(bar)
+                    strategy.on_bar(bar, self.ctx)
+            doing = "on_start"
+            return _targets(strategy.on_start(self.ctx))
+        except Exception as exc:
+            raise StrategyFailed(failure(strategy, doing, exc)) from exc
 
     def warm_up(self, history: dict[str, Sequence[Bar]]) -> None:
         """Feed history through the strategies without trading, then queue their start targets."""
         for st in self.strategies:
-            self.warm_up_one(st, history)
+            self._queue(st, self.warm_up_one(st, history))
+
+    def _hook(
+        self, st: Strategy, doing: str, hook: Callable[..., object], *args: object
+    ) -> Sequence[TargetPosition]:
+        """Call one of a strategy's hooks: its targets, or none when its code raised (logged,
+        and kept in `failures` for a trial to show)."""
+        try:
+            return _targets(hook(*args))
+        except Exception as exc:
+            said = failure(st, doing, exc)
+            log.exception("strategy %s", said)
+            if len(self.failures) < _KEEP_FAILURES:
+                self.failures.append(said)
+            return ()
 
     def _show(self, st: Strategy, bar: Bar) -> Sequence[TargetPosition]:
         found = self._reactive.get(st.name)
@@ -156,12 +201,7 @@ class StrategyRunner:
 
     def _decide(self, bar: Bar, routes: list[Strategy]) -> None:
         for st in routes:
-            try:
-                targets = self._show(st, bar)
-            except Exception:
-                log.exception("strategy %s failed on %s bar", st.name, bar.symbol)
-                continue
-            self._queue(st, targets)
+            self._queue(st, self._hook(st, f"on_bar ({bar.symbol})", self._show, st, bar))
 
     def _queue(self, st: Strategy, targets: Sequence[TargetPosition]) -> None:
         if self.is_trading:
@@ -173,31 +213,23 @@ class StrategyRunner:
             return
         for st, hears in self._reactive.values():
             if score.symbol in st.symbols:
-                try:
-                    targets = hears.on_score(score, self.ctx)
-                except Exception:
-                    log.exception("strategy %s failed on a %s score", st.name, score.symbol)
-                    continue
-                self._queue(st, targets)
+                doing = f"on_score ({score.symbol})"
+                self._queue(st, self._hook(st, doing, hears.on_score, score, self.ctx))
 
     def on_fill(self, event: FillBooked) -> None:
         found = self._reactive.get(event.fill.strategy)
         if found is None or not self.is_running:
             return
         st, hears = found
-        try:
-            targets = hears.on_fill(event.fill, self.ctx)
-        except Exception:
-            log.exception("strategy %s failed on a fill", st.name)
-            return
-        self._queue(st, targets)
+        doing = f"on_fill ({event.fill.symbol})"
+        self._queue(st, self._hook(st, doing, hears.on_fill, event.fill, self.ctx))
 
     async def run(self) -> None:
         """Turn queued targets into orders, one at a time, until cancelled."""
         while True:
             st, target = await self._intents.get()
             self.targets_seen += 1
-            if not (self.is_running and self.is_trading):
+            if not (self.is_running and self.is_trading) or self._was_removed(st):
                 continue
             if not self._ready(st, target):
                 continue
@@ -254,6 +286,8 @@ class StrategyRunner:
         while not self._intents.empty():
             st, target = self._intents.get_nowait()
             self.targets_seen += 1
+            if self._was_removed(st):
+                continue
             if self.is_running and self.is_trading and self._ready(st, target):
                 await self._pursue(st, target)
 
@@ -292,3 +326,41 @@ class StrategyRunner:
             self.on_order(st, target, req)
         await self._oms.submit(req)
         self.orders_sent += 1
+
+
+_KEEP_FAILURES = 20
+
+
+def _targets(said: object) -> Sequence[TargetPosition]:
+    """A hook's answer as targets: nothing (None) is no targets; anything else is refused."""
+    if said is None:
+        return ()
+    if isinstance(said, TargetPosition):
+        return (said,)
+    out = tuple(said) if isinstance(said, list | tuple) else None
+    if out is None or not all(isinstance(t, TargetPosition) for t in out):
+        raise TypeError(
+            f"returned {type(said).__name__}: return TargetPosition values "
+            "(self.target(symbol, qty, reason)), a list of them, or nothing"
+        )
+    return out
+
+
+def failure(st: Strategy, doing: str, exc: BaseException) -> str:
+    """ "NAME: on_bar (NVDA): line 12 of breakout.py: ZeroDivisionError: division by zero"."""
+    theirs = [f for f in traceback.extract_tb(exc.__traceback__) if _is_theirs(f.filename)]
+    where = f"line {theirs[-1].lineno} of {Path(theirs[-1].filename).name}: " if theirs else ""
+    return f"{st.name}: {doing}: {where}{type(exc).__name__}: {exc}"
+
+
+_OURS = (
+    str(Path(__file__).resolve().parents[1]),
+    sysconfig.get_paths()["stdlib"],
+    sysconfig.get_paths()["purelib"],
+    sysconfig.get_paths()["platlib"],
+)
+
+
+def _is_theirs(filename: str) -> bool:
+    """A frame of the trader's own code (not tpm's, the standard library's or a package's)."""
+    return filename.endswith(".py") and not filename.startswith(_OURS)

@@ -9,22 +9,27 @@ engine keeps trading meanwhile.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
+import sys
 import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tpm.config.risk import RiskConfig
 from tpm.domain import Bar, Instrument
 from tpm.domain.snapshot import StrategyView
 from tpm.domain.strategies import SignalMark, StrategyFile, StrategyProblem, StrategyTrial
 from tpm.engine.backtest import BacktestResult, SimulatedBroker, SymbolBars, run_backtest
 from tpm.engine.backtest_report import metrics_of
-from tpm.errors import ConfigError, TpmError
+from tpm.engine.trial_logs import quiet
+from tpm.errors import ConfigError, StrategyFailed, TpmError
 from tpm.strategies.base import Reactive, Strategy
 from tpm.strategies.files import (
     KINDS,
@@ -32,6 +37,7 @@ from tpm.strategies.files import (
     head_of,
     load_python_strategies,
     load_strategy_file,
+    python_names,
     runnable,
 )
 from tpm.strategies.rule_strategy import RuleStrategy
@@ -97,6 +103,8 @@ class StrategyDesk:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             return (), f"cannot be read: {exc.strerror}"
+        except UnicodeDecodeError as exc:
+            return (), f"not UTF-8 text ({exc.reason} at byte {exc.start})"
         if path.suffix == ".toml":
             problems = check_source(text, "rules", path.name)
             if problems:
@@ -105,8 +113,7 @@ class StrategyDesk:
         problems = check_source(text, "python", path.name)
         if problems:
             return (), problems[0].message
-        names = re.findall(r"^\s+name\s*=\s*[\"']([\w.-]+)[\"']", text, re.MULTILINE)
-        return tuple(names), ""
+        return python_names(text), ""
 
     def read(self, file: str) -> str:
         path = self._path(file)
@@ -114,6 +121,10 @@ class StrategyDesk:
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise TpmError(f"{file}: no such strategy file in {self.folder}") from None
+        except OSError as exc:
+            raise TpmError(f"{file}: cannot be read: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise TpmError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
     def check(self, text: str, kind: str) -> list[StrategyProblem]:
         return [StrategyProblem(p.message, p.line) for p in check_source(text, kind)]
@@ -123,8 +134,11 @@ class StrategyDesk:
         assert self.folder is not None
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.saving")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)  # whole or not at all
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)  # whole or not at all
+        except OSError as exc:
+            raise TpmError(f"{file}: not saved: {exc.strerror}") from None
         await self._engine.store.audit("app", "strategy.save", f"{file} ({len(text)} chars)")
         problems = check_source(text, KINDS[path.suffix], file)
         if problems:
@@ -141,20 +155,25 @@ class StrategyDesk:
             return StrategyTrial(
                 problems=tuple(StrategyProblem(p.message, p.line) for p in problems)
             )
+        if self._trial_broker is None:
+            return _problem("this engine cannot run trials (no simulated broker)")
         try:
-            strategy = _strategy_of(text, kind)
+            # The trader's code runs in a worker thread, from its import on.
+            strategy = await asyncio.to_thread(_strategy_of, text, kind)
         except ConfigError as exc:
             return _problem(str(exc))
         name, symbols, tf = head_of(strategy)
         e = self._engine
-        known = [i.symbol for i in e.feed.instruments()]
-        problem = runnable(
-            _as_strategy(strategy), e.feed.name, known, [t.value for t in e.settings.timeframes]
-        )
-        if problem:
-            return _problem(problem)
-        if self._trial_broker is None:
-            return _problem("this engine cannot run trials (no simulated broker)")
+        unknown = sorted(set(symbols) - {i.symbol for i in e.feed.instruments()})
+        if unknown:
+            return _problem(
+                f"{name}: symbols {', '.join(unknown)} not served by the {e.feed.name} feed"
+            )
+        if tf not in e.settings.timeframes:
+            built = ", ".join(t.value for t in e.settings.timeframes)
+            return _problem(
+                f"{name}: {tf.value} bars are not built (config.toml market.timeframes: {built})"
+            )
         data = []
         for sym in symbols:
             state = e.market.state(sym)
@@ -165,10 +184,17 @@ class StrategyDesk:
             data.append(SymbolBars.of(state.instrument, tf, history))
         broker = self._trial_broker([d.instrument for d in data])
         cash, risk = e.portfolio.initial_cash, e.settings.risk
-        result = await asyncio.to_thread(
-            lambda: asyncio.run(run_backtest(strategy, data, broker, cash=cash, risk=risk))
-        )
-        return _trial(name, data[0], result, time.perf_counter() - started)
+        try:
+            result = await asyncio.to_thread(_run_trial, strategy, data, broker, cash, risk)
+        except (ConfigError, StrategyFailed) as exc:
+            return _problem(str(exc))
+        except Exception as exc:  # the trader's code, anywhere: a problem to show, not a crash
+            return _problem(f"{name}: {type(exc).__name__}: {exc}")
+        trial = _trial(name, data[0], result, time.perf_counter() - started)
+        if result.failures:
+            shown = tuple(_problem(f).problems[0] for f in result.failures[:3])
+            return dataclasses.replace(trial, problems=shown)
+        return trial
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -182,28 +208,42 @@ class StrategyDesk:
         known = [i.symbol for i in e.feed.instruments()]
         built = [t.value for t in e.settings.timeframes]
         running = {st.name for st in e.runner.strategies}
+        names = [st.name for st in strategies]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise TpmError(f"{file}: more than one strategy is named {', '.join(twice)}")
         for st in strategies:
             problem = runnable(st, e.feed.name, known, built)
             if problem:
                 raise TpmError(f"{file}: {problem}")
             if st.name in running:
                 raise TpmError(f"{file}: {st.name} is already running; stop it first")
+        started: list[str] = []
         for st in strategies:
             history: dict[str, Sequence[Bar]] = {}
             for sym in st.symbols:
                 bars = await e.feed.history(sym, st.timeframe, e.settings.warmup_bars)
                 history[f"{sym}/{st.timeframe.value}"] = [b for b in bars if b.is_closed]
-            e.runner.add(st)
-            e.runner.warm_up_one(st, history)
+            try:
+                e.runner.start(st, history)
+            except StrategyFailed as exc:
+                for name in started:  # all of a file's strategies run, or none
+                    e.runner.remove(name)
+                raise TpmError(f"{file}: not started: {exc}") from None
+            started.append(st.name)
+        for st in strategies:
             self.sources[st.name] = file
             self.stopped.pop(st.name, None)
             await e.store.audit("app", "strategy.start", f"{st.name} from {file}")
-        names = ", ".join(st.name for st in strategies)
         what = ", ".join(
             sorted({f"{s} ({st.timeframe.value})" for st in strategies for s in st.symbols})
         )
-        halted = "" if e.runner.is_trading else "; trading is halted: it trades once resumed"
-        return f"started {names} on {what}{halted}"
+        halted = (
+            ""
+            if e.runner.is_trading
+            else "; trading is halted: it acts on its signals once trading resumes"
+        )
+        return f"started {', '.join(names)} on {what}{halted}"
 
     async def stop(self, name: str) -> str:
         e = self._engine
@@ -265,16 +305,28 @@ def _problem(message: str) -> StrategyTrial:
 def _strategy_of(text: str, kind: str) -> StrategySpec | Strategy:
     if kind == "rules":
         return read_strategy(tomllib.loads(text))
-    # The trader's unsaved code is imported from a file of its own, as a saved one would be.
+    # The trader's unsaved code is imported from a file of its own, as a saved one would be,
+    # and forgotten afterwards (each draft is a module of its own name).
     with tempfile.TemporaryDirectory(prefix="tpm-trial-") as folder:
         path = Path(folder) / "draft.py"
         path.write_text(text, encoding="utf-8")
         found = load_python_strategies(path)
+    for st in found:
+        sys.modules.pop(type(st).__module__, None)
     return found[0]
 
 
-def _as_strategy(s: StrategySpec | Strategy) -> Strategy:
-    return RuleStrategy(s) if isinstance(s, StrategySpec) else s
+def _run_trial(
+    strategy: StrategySpec | Strategy,
+    data: list[SymbolBars],
+    broker: SimulatedBroker,
+    cash: Decimal,
+    risk: RiskConfig,
+) -> BacktestResult:
+    """In a worker thread: `strategy` over `data`; its log lines stay out of the engine's log
+    (it is not trading)."""
+    quiet.set(True)
+    return asyncio.run(run_backtest(strategy, data, broker, cash=cash, risk=risk))
 
 
 def _trial(name: str, shown: SymbolBars, r: BacktestResult, elapsed: float) -> StrategyTrial:

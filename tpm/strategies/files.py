@@ -7,6 +7,7 @@ later inside the engine.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import re
@@ -33,6 +34,7 @@ __all__ = [
     "load_for_backtest",
     "load_python_strategies",
     "load_strategy_file",
+    "python_names",
     "runnable",
 ]
 
@@ -147,6 +149,35 @@ def _where(exc: BaseException, path: Path) -> str:
 
 def _say(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+
+
+def python_names(text: str) -> tuple[str, ...]:
+    """The `name`s the classes of a Python strategy file give themselves, read without running
+    the file (a class whose name is not a plain string is left out)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return ()
+    names = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for stmt in node.body:
+            value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+            targets = (
+                stmt.targets
+                if isinstance(stmt, ast.Assign)
+                else [stmt.target]
+                if isinstance(stmt, ast.AnnAssign)
+                else []
+            )
+            if (
+                any(isinstance(t, ast.Name) and t.id == "name" for t in targets)
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                names.append(value.value)
+    return tuple(names)
 
 
 def check_source(text: str, kind: str, file_name: str = "strategy.toml") -> list[Problem]:

@@ -278,6 +278,9 @@ def test_row_errors_name_file_line_and_problem(tmp_path: Path, row: str, problem
         (["2023-03-02,10,11,9,10", "2023-03-03,10,11,9,10,1,1"], "line 3: 5 fields but"),
         (["NaT,10,11,9,10,1"], 'line 3: Date "NaT" is not a date/time'),
         (["today,10,11,9,10,1"], 'line 3: Date "today" is not a date/time'),
+        # numpy would wrap a year it cannot hold in ns; past 2199 a year is a typo anyway.
+        (["2300-01-03,10,11,9,10,1"], 'line 3: Date "2300-01-03" is outside the years 1900'),
+        (["1024-03-03,10,11,9,10,1"], 'line 3: Date "1024-03-03" is outside the years 1900'),
     ],
 )
 def test_rows_that_look_regular_in_bulk_are_still_checked_one_by_one(

@@ -304,6 +304,9 @@ def _layout(name: str, header: list[str], delimiter: str) -> _Layout:
     )
 
 
+_OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 def _regular_columns(body: str, delimiter: str, width: int) -> list[Sequence[str]] | None:
     """The columns of the lines of `body` when every line has exactly `width` fields (no
     blank or odd line), cut from one split of the whole text; None otherwise (the
@@ -311,6 +314,8 @@ def _regular_columns(body: str, delimiter: str, width: int) -> list[Sequence[str
     last = body[body.rfind("\n") + 1 :]
     if not body or width < 2 or not last.replace(delimiter, "").strip():
         return None  # spreadsheets pad the end with ",,,,," rows: the other path drops them
+    if any(c in body for c in _OTHER_BREAKS):
+        return None  # str.splitlines (the other path) ends lines at these as well
     # Every line must hold width - 1 separators: count them per line, all at once.
     raw = np.frombuffer(body.encode(), dtype=np.uint8)
     ends = np.flatnonzero(raw == 10)

@@ -70,9 +70,10 @@ def parse_times(
         # One fixed layout: cut at a fixed place. A row this misreads fails to parse below.
         try:
             if len(sample) > 10 and sample[10] in " T":
-                return np.array([day[s[:10]] + clock[s[11:]] for s in dates], dtype=np.int64)
+                fixed = [day[s[:10]] + clock[s[11:]] for s in dates]
+                return _checked_range(fixed, dates, date_label, fail)
             if len(sample) <= 10:
-                return np.array([day[s] for s in dates], dtype=np.int64)
+                return _checked_range([day[s] for s in dates], dates, date_label, fail)
         except ValueError:
             pass
     out: list[int] = []
@@ -92,9 +93,20 @@ def parse_times(
         if clocks is not None and dates[i] in day:
             raise fail(i, f'{clock_label} "{clocks[i].strip()}" is not a time of day') from None
         raise fail(i, f'{date_label} "{dates[i].strip()}" is not a date/time') from None
+    return _checked_range(out, dates, date_label, fail)
+
+
+def _checked_range(out: list[int], dates: Sequence[str], label: str, fail: Fail) -> IntArray:
+    """The times as int64 ns, or the first row outside 1900-2200 named (beyond it a year is
+    a typo, and past 2262 it does not fit in int64 ns at all)."""
+    for i, t in enumerate(out):
+        if not _EARLIEST <= t < _LATEST:
+            raise fail(i, f'{label} "{dates[i].strip()}" is outside the years 1900 to 2199')
     return np.array(out, dtype=np.int64)
 
 
+_EARLIEST = -2_208_988_800 * 1_000_000_000  # 1900-01-01
+_LATEST = 7_258_118_400 * 1_000_000_000  # 2200-01-01
 # Naive ISO 8601 (UTC by tpm's rule), which numpy's own parser reads in C.
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?")
 
@@ -104,12 +116,18 @@ def _iso_ns(dates: Sequence[str]) -> IntArray | None:
     (the careful path then reads them, or names the row that is wrong)."""
     if len(set(map(len, dates))) != 1:
         return None  # also keeps out "today", "now" and "NaT", which numpy would read
+    if len(dates[0]) > 26:
+        return None  # finer than microseconds: the careful path keeps the nanoseconds
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy warns on a UTC offset: the careful path
-            ns: IntArray = np.array(dates, dtype="datetime64[ns]").astype(np.int64)
+            # Microseconds hold any year; nanoseconds would wrap one before 1678 or after 2262.
+            us = np.array(dates, dtype="datetime64[us]").astype(np.int64)
     except (ValueError, OverflowError, UserWarning, DeprecationWarning):
         return None
+    if len(us) and not (int(us.min()) * 1000 >= _EARLIEST and int(us.max()) * 1000 < _LATEST):
+        return None  # the careful path names the row
+    ns: IntArray = us * 1000
     return ns
 
 

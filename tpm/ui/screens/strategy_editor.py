@@ -18,7 +18,6 @@ from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from tpm.domain.strategies import StrategyProblem
-from tpm.errors import TpmError
 from tpm.ui.context import client_of
 from tpm.ui.screens.dialogs import Confirm
 from tpm.ui.widgets.footer import KeyFooter
@@ -188,11 +187,15 @@ class StrategyEditor(Screen[bool]):
     async def _check(self) -> None:
         client = client_of(self)
         text = self.text
-        problems = await client.check_strategy(text, self.kind)
-        self._show_problems(problems)
-        if problems:
+        try:
+            problems = await client.check_strategy(text, self.kind)
+            self._show_problems(problems)
+            if problems:
+                return
+            trial = await client.try_strategy(text, self.kind, TRIAL_BARS)
+        except Exception as exc:  # the builder stays open whatever the engine says
+            self._show_problems([StrategyProblem(f"the trial failed: {exc}")])
             return
-        trial = await client.try_strategy(text, self.kind, TRIAL_BARS)
         if text != self.text:
             return  # typed on meanwhile: the next check draws
         self._show_problems(list(trial.problems))
@@ -205,7 +208,7 @@ class StrategyEditor(Screen[bool]):
     async def _save(self) -> bool:
         try:
             said = await client_of(self).save_strategy(self.file, self.text)
-        except TpmError as exc:
+        except Exception as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=12)
             return False
         self._saved_text = self.text
@@ -224,7 +227,11 @@ class StrategyEditor(Screen[bool]):
         self.query_one("#editor-problems", Static).update(
             Text(f"Backtesting on up to {BACKTEST_BARS:,} bars…", style="dim")
         )
-        trial = await client_of(self).try_strategy(self.text, self.kind, BACKTEST_BARS)
+        try:
+            trial = await client_of(self).try_strategy(self.text, self.kind, BACKTEST_BARS)
+        except Exception as exc:
+            self._show_problems([StrategyProblem(f"the backtest failed: {exc}")])
+            return
         self._show_problems(list(trial.problems))
         if trial.ok:
             self.strategy = trial.strategy
@@ -245,7 +252,7 @@ class StrategyEditor(Screen[bool]):
                 if self.modified and not await self._save():
                     return
                 said = await client.start_strategy(self.file)
-        except TpmError as exc:
+        except Exception as exc:
             self.notify(str(exc), title="Not started", severity="error", timeout=12)
             return
         self.saved = True

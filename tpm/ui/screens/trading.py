@@ -9,7 +9,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from tpm.domain.snapshot import EngineSnapshot
-from tpm.errors import TpmError
 from tpm.ui.context import client_of
 from tpm.ui.screens.live import LiveScreen
 from tpm.ui.screens.risk import RiskDialog, kill_switch
@@ -155,7 +154,7 @@ class TradingScreen(LiveScreen):
             else:
                 text = await client.read_strategy(event.file)
                 editor = StrategyEditor(event.file, text, backtest=event.backtest)
-        except TpmError as exc:
+        except Exception as exc:
             self.notify(str(exc), severity="error", timeout=12)
             return
         await self.app.push_screen_wait(editor)

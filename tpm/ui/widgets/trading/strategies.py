@@ -14,7 +14,6 @@ from textual.message import Message
 from tpm.domain import ns_to_dt
 from tpm.domain.snapshot import StrategyView
 from tpm.domain.strategies import StrategyFile
-from tpm.errors import TpmError
 from tpm.ui.context import client_of
 from tpm.ui.format import signed_money
 from tpm.ui.widgets.trading.synced_table import Row, SyncedTable, signed
@@ -115,7 +114,11 @@ class StrategiesTable(SyncedTable):
     @work(exclusive=True, group="strategy-files")
     async def refresh_files(self) -> None:
         """Read the folder again (after a save, or when the table comes into view)."""
-        self.files = await client_of(self).strategy_files()
+        try:
+            self.files = await client_of(self).strategy_files()
+        except Exception as exc:  # the list stays as it was; the screen stays up
+            self.notify(f"The strategies folder cannot be read: {exc}", severity="error")
+            return
         self._sync()
 
     def _sync(self) -> None:
@@ -197,8 +200,8 @@ class StrategiesTable(SyncedTable):
             else:
                 self.notify(f"{row.name} is not from a file of the strategies folder.")
                 return
-        except TpmError as exc:
-            self.notify(str(exc), title="Not started", severity="error", timeout=12)
+        except Exception as exc:
+            self.notify(str(exc), title="Not done", severity="error", timeout=12)
             return
         self.notify(said[:1].upper() + said[1:] + ".")
         self.refresh_files()
