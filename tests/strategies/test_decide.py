@@ -211,3 +211,18 @@ def test_the_spec_expressions_are_the_parsed_ones() -> None:
     s = spec()
     entry, exit_ = s.trees()
     assert entry == parse_expression("close > 100") and exit_ == parse_expression("close < 90")
+
+
+def test_a_live_rule_strategy_keeps_a_bounded_history() -> None:
+    from tpm.domain import Bar, Timeframe
+    from tpm.strategies.rule_strategy import KEEP_BARS, BarHistory
+
+    history = BarHistory()
+    n = 2 * KEEP_BARS + 5
+    for i in range(n):
+        history.append(Bar("X", Timeframe.M1, i * 60_000_000_000, 1.0, 2.0, 0.5, float(i), 1.0))
+    cols = history.columns()
+    assert KEEP_BARS <= len(history) <= 2 * KEEP_BARS
+    assert cols["close"][-1] == n - 1  # the newest bars are the ones kept
+    assert list(cols["close"][-3:]) == [n - 3, n - 2, n - 1]
+    assert all(len(c) == len(history) for c in cols.values())

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["CHART_BARS", "StrategyDesk"]
 
 CHART_BARS = 100
+TRIAL_TIMEOUT_S = 60.0
 _FILE = re.compile(r"[\w][\w.-]{0,63}\.(toml|py)")
 _LINE = re.compile(r"\bline (\d+)")
 
@@ -185,7 +186,14 @@ class StrategyDesk:
         broker = self._trial_broker([d.instrument for d in data])
         cash, risk = e.portfolio.initial_cash, e.settings.risk
         try:
-            result = await asyncio.to_thread(_run_trial, strategy, data, broker, cash, risk)
+            result = await asyncio.wait_for(
+                asyncio.to_thread(_run_trial, strategy, data, broker, cash, risk), TRIAL_TIMEOUT_S
+            )
+        except TimeoutError:
+            return _problem(
+                f"{name}: the trial took longer than {TRIAL_TIMEOUT_S:g} s (is a hook stuck in "
+                "a loop?); its thread runs on until it ends"
+            )
         except (ConfigError, StrategyFailed) as exc:
             return _problem(str(exc))
         except Exception as exc:  # the trader's code, anywhere: a problem to show, not a crash

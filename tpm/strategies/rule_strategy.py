@@ -21,6 +21,8 @@ from tpm.strategies.spec import StrategySpec
 __all__ = ["BarHistory", "RuleStrategy"]
 
 _FIELDS = ("open", "high", "low", "close", "volume")
+KEEP_BARS = 10_000
+"""Closed bars a live rule strategy evaluates over (between this and twice this)."""
 
 
 class BarHistory:
@@ -35,6 +37,11 @@ class BarHistory:
     def append(self, bar: Bar) -> None:
         for f in _FIELDS:
             self._values[f].append(getattr(bar, f))
+        if len(self._values["close"]) > 2 * KEEP_BARS:
+            # Each bar re-evaluates the whole history: keep it bounded (the longest lookback
+            # of any function is far shorter, and recursive averages have long converged).
+            for values in self._values.values():
+                del values[:-KEEP_BARS]
         if self._pillars is not None:
             at_close = self._pillars.close(bar.open, bar.high, bar.low, bar.close, bar.volume)
             for name, value in at_close.items():
