@@ -5,6 +5,7 @@ Each rejection names the check, the value and the limit by its config key, in on
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -64,7 +65,7 @@ class CheckContext:
 
 def _n(value: Decimal | float) -> str:
     """A number for a sentence: thousands separated, no needless decimals."""
-    v = Decimal(str(value)) if isinstance(value, float) else value
+    v = _limit(value) if isinstance(value, float) else value
     if v == v.to_integral_value():
         return f"{v:,.0f}"
     return f"{v:,.2f}" if abs(v) >= 1 else f"{v:,.6f}".rstrip("0")
@@ -72,6 +73,12 @@ def _n(value: Decimal | float) -> str:
 
 def _g(value: float) -> str:
     return f"{value:g}"
+
+
+@functools.lru_cache(maxsize=256)
+def _limit(value: float) -> Decimal:
+    """A configured limit as the Decimal its text says (limits are few; orders are many)."""
+    return Decimal(str(value))
 
 
 def validity(c: CheckContext) -> Rejection | None:
@@ -143,7 +150,7 @@ def price_collar(c: CheckContext, r: RiskConfig) -> Rejection | None:
                 f"price {price} against (risk.price_collar)",
             )
         away = abs(price / ref - 1) * 100  # in Decimal: a price exactly at the limit passes
-        if away > Decimal(str(r.price_collar.max_pct)):
+        if away > _limit(r.price_collar.max_pct):
             return Rejection(
                 "price_collar",
                 f"{name} price {_n(price)} is {away:.1f}% from the "
@@ -160,7 +167,7 @@ def order_size(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reje
     max_qty, key = r.order_size.max_qty, "risk.order_size.max_qty"
     if s is not None and s.max_order_qty is not None and s.max_order_qty < max_qty:
         max_qty, key = s.max_order_qty, f"risk.strategies.{o.strategy}.max_order_qty"
-    if o.qty > Decimal(str(max_qty)):
+    if o.qty > _limit(max_qty):
         return Rejection("max_order_qty", f"order quantity {_n(o.qty)} exceeds {key} {_n(max_qty)}")
     price = o.limit_price or o.stop_price or c.reference_price
     if price is None:
@@ -169,7 +176,7 @@ def order_size(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reje
     cap, key = r.order_size.max_notional, "risk.order_size.max_notional"
     if s is not None and s.max_order_notional is not None and s.max_order_notional < cap:
         cap, key = s.max_order_notional, f"risk.strategies.{o.strategy}.max_order_notional"
-    if notional > Decimal(str(cap)):
+    if notional > _limit(cap):
         return Rejection(
             "max_order_notional", f"order notional {_n(notional)} exceeds {key} {_n(cap)}"
         )
@@ -210,14 +217,14 @@ def position(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reject
             )
         )
     for qty, max_qty, qty_key, max_value, value_key in limits:
-        if max_qty is not None and abs(qty) > Decimal(str(max_qty)):
+        if max_qty is not None and abs(qty) > _limit(max_qty):
             return Rejection(
                 "max_position_qty",
                 f"position in {o.symbol} would reach "
                 f"{_n(qty)} with working orders, beyond {qty_key} {_n(max_qty)}",
             )
         value = abs(qty) * price
-        if max_value is not None and value > Decimal(str(max_value)):
+        if max_value is not None and value > _limit(max_value):
             return Rejection(
                 "max_position_notional",
                 f"position in {o.symbol} would be worth "
@@ -303,21 +310,12 @@ def order_rate(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Reje
     for count, limit, what, key in (
         (c.sent_last_second, q.per_second, "in the last second", "risk.order_rate.per_second"),
         (c.sent_last_minute, q.per_minute, "in the last minute", "risk.order_rate.per_minute"),
-        (
-            c.strategy_sent_last_second,
-            per_s,
-            f"from {strategy} in the last second",
-            per_s_key,
-        ),
-        (
-            c.strategy_sent_last_minute,
-            per_m,
-            f"from {strategy} in the last minute",
-            per_m_key,
-        ),
+        (c.strategy_sent_last_second, per_s, "from {} in the last second", per_s_key),
+        (c.strategy_sent_last_minute, per_m, "from {} in the last minute", per_m_key),
     ):
         if count >= limit:
-            return Rejection("order_rate", f"{count} orders sent {what}, at {key} {limit}")
+            said = what.format(strategy)
+            return Rejection("order_rate", f"{count} orders sent {said}, at {key} {limit}")
     return None
 
 

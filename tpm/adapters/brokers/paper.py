@@ -275,10 +275,13 @@ class PaperBroker:
             return
         o = w.order
         buy = o.side is Side.BUY
-        op, hi, lo = to_decimal(b.open), to_decimal(b.high), to_decimal(b.low)
+        # The high and the low are made exact only where a stop or a limit asks about them.
+        op = to_decimal(b.open)
         start = op
         if o.stop_price is not None and not w.is_triggered:
-            reached = hi >= o.stop_price if buy else lo <= o.stop_price
+            reached = (
+                to_decimal(b.high) >= o.stop_price if buy else to_decimal(b.low) <= o.stop_price
+            )
             if not reached:
                 return self._ioc_done(w, b.start_ns)
             w.is_triggered = True
@@ -287,7 +290,9 @@ class PaperBroker:
         if o.limit_price is None:
             price = self._slipped(start, buy)
         else:
-            reachable = lo <= o.limit_price if buy else hi >= o.limit_price
+            reachable = (
+                to_decimal(b.low) <= o.limit_price if buy else to_decimal(b.high) >= o.limit_price
+            )
             if not reachable:
                 return self._ioc_done(w, b.start_ns)
             price = min(start, o.limit_price) if buy else max(start, o.limit_price)
