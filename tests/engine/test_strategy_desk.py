@@ -247,3 +247,17 @@ async def test_files_that_cannot_be_read_are_listed_with_the_reason(
     assert listed["ok.py"].names == ("mine",)
     with pytest.raises(TpmError, match=r"latin\.py: not UTF-8 text"):
         await client.read_strategy("latin.py")
+
+
+async def test_a_trial_that_does_not_end_is_reported(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tpm.engine import strategy_desk
+
+    monkeypatch.setattr(strategy_desk, "TRIAL_TIMEOUT_S", 0.3)
+    client = LocalEngineClient(engine)
+    slow = py(
+        equity_symbol(engine), "        import time\n        time.sleep(0.05)\n        return []"
+    )
+    trial = await client.try_strategy(slow, "python", bars=20)  # 20 bars: about 1 s
+    assert trial.problems[0].message.startswith("mine: the trial took longer than 0.3 s")
