@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from tpm.domain.enums import Side
@@ -89,13 +89,9 @@ class Position:
         if qty == 0 or (qty > 0) == (dq > 0):
             new_qty = qty + dq
             new_cost = cost + fill.price * dq
-            return replace(
-                self,
-                qty=new_qty,
-                avg_price=new_cost / new_qty,
-                realised_pnl=realised,
-                commission=commission,
-                cost_basis=new_cost,
+            # Built directly: dataclasses.replace costs more than the arithmetic, per fill.
+            return Position(
+                self.symbol, new_qty, new_cost / new_qty, realised, commission, new_cost
             )
         closing = min(abs(dq), abs(qty))
         direction = 1 if qty > 0 else -1
@@ -112,11 +108,4 @@ class Position:
             new_avg, new_cost = self.avg_price, cost - released
         else:
             new_avg, new_cost = fill.price, fill.price * new_qty
-        return replace(
-            self,
-            qty=new_qty,
-            avg_price=new_avg,
-            realised_pnl=realised,
-            commission=commission,
-            cost_basis=new_cost,
-        )
+        return Position(self.symbol, new_qty, new_avg, realised, commission, new_cost)

@@ -41,6 +41,10 @@ class Holding:
             self.best = extreme if math.isnan(self.best) else better(self.best, extreme)
 
 
+_UNREAD = State()
+"""What conditions that never read the strategy's state are given instead of it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
     """The position wanted after bar i (signed quantity, unrounded) and why."""
@@ -77,7 +81,8 @@ def decide(
         holding.entries = max(holding.entries, 1)
         better = max if position > 0 else min
         holding.best = close if math.isnan(holding.best) else better(holding.best, close)
-    state = State(position, entry_price, holding.bars_held)
+    reads_state = entry.stateful or (exit_ is not None and exit_.stateful)
+    state = State(position, entry_price, holding.bars_held) if reads_state else _UNREAD
     if position != 0:
         if why := _stopped(spec, close, position, entry_price, holding.best):
             return Signal(0.0, why)
