@@ -30,6 +30,8 @@ class RiskBook:
 
     def __init__(self) -> None:
         self._working: dict[ClientOrderId, _Working] = {}
+        self._last: dict[ClientOrderId, Order] = {}
+        """The order object each working order was last counted as (orders are immutable)."""
         self.open_count = 0
         self.open_by_symbol: Counter[str] = Counter()
         self.open_by_strategy: Counter[str] = Counter()
@@ -56,6 +58,8 @@ class RiskBook:
 
     def track(self, order: Order, price: Decimal | None) -> None:
         """Count `order` as it now stands (open: its leaves; closed: nothing). Idempotent."""
+        if self._last.get(order.client_order_id) is order:
+            return  # this very state was counted (admitted, then published)
         old = self._working.get(order.client_order_id)
         leaves = order.leaves_qty
         if order.status.is_open and leaves > 0:
@@ -82,10 +86,13 @@ class RiskBook:
                 changed = True
             if changed:
                 self._revalue(order.symbol)
-        elif old is not None:
-            del self._working[order.client_order_id]
-            self._apply(old, -1)
-            self._revalue(order.symbol)
+            self._last[order.client_order_id] = order
+        else:
+            self._last.pop(order.client_order_id, None)
+            if old is not None:
+                del self._working[order.client_order_id]
+                self._apply(old, -1)
+                self._revalue(order.symbol)
 
     def _apply(self, w: _Working, sign: int) -> None:
         self.open_count += sign
@@ -112,6 +119,7 @@ class RiskBook:
         return self._adds.get(symbol, ZERO)
 
     def untrack(self, client_order_id: ClientOrderId) -> None:
+        self._last.pop(client_order_id, None)
         old = self._working.pop(client_order_id, None)
         if old is not None:
             self._apply(old, -1)
