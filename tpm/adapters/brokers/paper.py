@@ -328,9 +328,13 @@ class PaperBroker:
         lot = self._instruments[w.order.symbol].lot_size
         if available <= 0:
             return w.leaves
-        cap = to_decimal(available * self._participation)
+        share = available * self._participation
+        leaves = w.leaves
+        if share > float(leaves) * (1 + 1e-9):
+            return leaves  # the bar's share is plenty (the common case): no Decimal arithmetic
+        cap = to_decimal(share)
         lots = (cap / lot).to_integral_value(rounding=ROUND_DOWN)
-        return min(w.leaves, max(lots, Decimal(1)) * lot)
+        return min(leaves, max(lots, Decimal(1)) * lot)
 
     def _fill(self, w: _Working, price: Decimal, qty: Decimal, ts_ns: int) -> None:
         if qty <= 0 or w.status.is_terminal:
