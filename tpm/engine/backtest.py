@@ -424,7 +424,10 @@ def _equity_curve(
     """Equity at the end of every bar: cash and positions change only at fills, so the curve
     is built from the fills and the closes without a pass over the bars in Python."""
     ends = [d.ts_ns + d.timeframe.ns for d in data] or [np.empty(0, np.int64)]
-    times: IntArray = np.unique(np.concatenate(ends)).astype(np.int64)
+    # One symbol's bar ends are already ascending and distinct (the reader checks): no sort.
+    times: IntArray = (
+        ends[0].astype(np.int64) if len(ends) == 1 else np.unique(np.concatenate(ends))
+    )
     fill_ts = np.array([f.ts_ns for f in fills], dtype=np.int64)
     # A fill inside a bar (at its open) is in that bar's closing equity.
     at = np.searchsorted(times, fill_ts, side="left")

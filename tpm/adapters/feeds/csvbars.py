@@ -180,9 +180,15 @@ def detect_timeframe(ts_ns: IntArray) -> Timeframe | None:
     steps = steps[steps > 0]
     if not len(steps):
         return None
-    values, counts = np.unique(steps, return_counts=True)
-    commonest = float(values[int(np.argmax(counts))])  # ties go to the smallest spacing
-    for spacing in (float(np.median(steps)), commonest):
+    def commonest() -> float:  # asked only when the median is near no timeframe
+        values, counts = np.unique(steps, return_counts=True)
+        return float(values[int(np.argmax(counts))])  # ties go to the smallest spacing
+
+    def median() -> float:
+        return float(np.median(steps))
+
+    for ask in (median, commonest):
+        spacing = ask()
         best = min(Timeframe, key=lambda tf: abs(math.log(spacing / tf.ns)))
         if abs(math.log(spacing / best.ns)) <= math.log(1.5):
             return best
