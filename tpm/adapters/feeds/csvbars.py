@@ -180,6 +180,7 @@ def detect_timeframe(ts_ns: IntArray) -> Timeframe | None:
     steps = steps[steps > 0]
     if not len(steps):
         return None
+
     def commonest() -> float:  # asked only when the median is near no timeframe
         values, counts = np.unique(steps, return_counts=True)
         return float(values[int(np.argmax(counts))])  # ties go to the smallest spacing
