@@ -26,6 +26,7 @@ from tpm.domain import (
     TradingState,
 )
 from tpm.domain.snapshot import AccountView, EngineSnapshot, FeedView, WatchRow
+from tpm.domain.strategies import StrategyFile
 
 __all__ = ["SyntheticClient"]
 
@@ -133,3 +134,6 @@ class SyntheticClient:
 
     async def equity_curve(self, limit: int = 5000) -> list[EquitySnapshot]:
         return []
+
+    async def strategy_files(self) -> list[StrategyFile]:
+        return []  # a synthetic engine has no strategies folder
