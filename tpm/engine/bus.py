@@ -102,6 +102,11 @@ class Bus:
                 handlers.remove(sub.put)
         self._reroute()
 
+    def wants(self, kind: type) -> bool:
+        """Whether anything listens to events of type `kind` (so a publisher may skip making
+        one nobody reads)."""
+        return kind in self._routes or bool(self._catch_all)
+
     def publish(self, event: object) -> None:
         for handler in self._routes.get(type(event), self._catch_all):
             try:

@@ -401,7 +401,8 @@ class OrderManager:
     def _published(self, order: Order) -> None:
         self._risk.on_order(order)  # the risk tallies follow every order change
         self.changed.set()
-        self._bus.publish(OrderUpdated(order))
+        if self._bus.wants(OrderUpdated):  # nobody does in a backtest
+            self._bus.publish(OrderUpdated(order))
 
     def _notify(self, severity: Severity, title: str, message: str, kind: str) -> None:
         if self.answers_at_once:
