@@ -38,6 +38,8 @@ def signed_money(value: Decimal | float) -> str:
 def pct(value: float | None, digits: int = 2) -> str:
     if value is None or not math.isfinite(value):
         return "-"
+    if round(value, digits) == 0:
+        value = 0.0  # a tiny loss is not shown as "-0.00%"
     return f"{value:+.{digits}f}%"
 
 
