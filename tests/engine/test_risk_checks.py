@@ -196,6 +196,17 @@ def test_a_strategy_can_have_tighter_order_limits() -> None:
     desk.ok(BUY, 101)
 
 
+def test_an_exit_bigger_than_the_order_limits_is_never_trapped() -> None:
+    # A position grown by several orders (or limits lowered since) must close in one order.
+    desk = Desk(loose(order_size=OrderSizeLimits(max_qty=500, max_notional=50_000)))
+    desk.hold("ACME", 600)  # worth about 60,000
+    desk.ok(SELL, 600)
+    # Through zero is not an exit: the part that opens a short is a new order like any other.
+    assert desk.refused(SELL, 1200) == Rejection(
+        "max_order_qty", "order quantity 1,200 exceeds risk.order_size.max_qty 500"
+    )
+
+
 # -- repeat guard --------------------------------------------------------------------------------
 
 

@@ -36,6 +36,9 @@ class _Check(Section):
 
 
 class OrderSizeLimits(_Check):
+    """An order that only shrinks a position passes whatever its size, so a position grown by
+    several orders can always be closed in one."""
+
     max_qty: float = Field(10_000.0, gt=0)
     """Largest quantity of one order."""
     max_notional: float = Field(50_000.0, gt=0)

@@ -161,7 +161,8 @@ def price_collar(c: CheckContext, r: RiskConfig) -> Rejection | None:
 
 
 def order_size(c: CheckContext, r: RiskConfig, s: StrategyLimits | None) -> Rejection | None:
-    if not r.order_size.enabled:
+    # A fat-finger limit; an exit is bounded by the position itself and must never be trapped.
+    if not r.order_size.enabled or c.is_reducing:
         return None
     o = c.order
     max_qty, key = r.order_size.max_qty, "risk.order_size.max_qty"
