@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from tpm.adapters.brokers.paper import PaperBroker
 from tpm.adapters.feeds.csvbars import read_bar_table
 from tpm.adapters.feeds.replay import instrument_for
 from tpm.analysis import metrics as m
+from tpm.cli.wiring import paper_broker
 from tpm.config import Config
 from tpm.config.files import Paths
-from tpm.domain import Instrument, Timeframe, ns_to_iso, to_decimal
+from tpm.domain import Timeframe, ns_to_iso, to_decimal
 from tpm.engine.backtest import BacktestResult, SymbolBars, run_backtest
 from tpm.engine.backtest_report import metrics_of, trade_pnls
 from tpm.errors import ConfigError
@@ -88,24 +88,6 @@ async def stored_bars(
         return out
     finally:
         await store.close()
-
-
-def paper_broker(
-    config: Config, instruments: Sequence[Instrument], commission: float | None
-) -> PaperBroker:
-    """The paper broker of config.toml; `commission` (a fraction of the traded value)
-    replaces its per-share, basis-point and minimum commission."""
-    p = config.broker.paper
-    custom = commission is not None
-    return PaperBroker(
-        instruments,
-        commission_per_share=0.0 if custom else p.commission_per_share,
-        commission_bps=(commission or 0.0) * 10_000 if custom else p.commission_bps,
-        commission_min=0.0 if custom else p.commission_min,
-        slippage_bps=p.slippage_bps,
-        participation=p.participation,
-        latency_ms=p.latency_ms,
-    )
 
 
 def columns(table: Any) -> SymbolBars:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from tpm.adapters.brokers.paper import PaperBroker
-from tpm.cli.backtest import paper_broker
 from tpm.config import Config, Paths
-from tpm.domain import Timeframe, to_decimal
+from tpm.domain import Instrument, Timeframe, to_decimal
 from tpm.engine.engine import Engine, EngineSettings
 from tpm.engine.protocols import FundamentalsSource, MarketFeed, NewsSource
 from tpm.errors import ConfigError
@@ -172,18 +172,28 @@ def build_news(config: Config, feed: MarketFeed) -> NewsSource | None:
     return source()  # type: ignore[no-any-return]
 
 
-def build_engine(config: Config, paths: Paths) -> Engine:
-    feed = build_feed(config)
+def paper_broker(
+    config: Config, instruments: Sequence[Instrument], commission: float | None
+) -> PaperBroker:
+    """The paper broker of config.toml; `commission` (a fraction of the traded value)
+    replaces its per-share, basis-point and minimum commission."""
     p = config.broker.paper
-    broker = PaperBroker(
-        feed.instruments(),
-        commission_per_share=p.commission_per_share,
-        commission_bps=p.commission_bps,
-        commission_min=p.commission_min,
+    custom = commission is not None
+    return PaperBroker(
+        instruments,
+        commission_per_share=0.0 if custom else p.commission_per_share,
+        commission_bps=(commission or 0.0) * 10_000 if custom else p.commission_bps,
+        commission_min=0.0 if custom else p.commission_min,
         slippage_bps=p.slippage_bps,
         participation=p.participation,
         latency_ms=p.latency_ms,
     )
+
+
+def build_engine(config: Config, paths: Paths) -> Engine:
+    feed = build_feed(config)
+    p = config.broker.paper
+    broker = paper_broker(config, feed.instruments(), None)
     settings = EngineSettings(
         initial_cash=to_decimal(p.cash),
         timeframes=tuple(Timeframe(t) for t in config.market.timeframes),
