@@ -27,6 +27,7 @@ from tpm.engine.backtest import BacktestResult, SymbolBars, run_backtest
 from tpm.engine.backtest_report import metrics_of, trade_pnls
 from tpm.errors import ConfigError
 from tpm.strategies.files import head_of, load_for_backtest
+from tpm.ui.format import pct as percent
 
 __all__ = ["backtest_command", "columns", "metrics_of", "paper_broker", "trade_pnls"]
 
@@ -143,7 +144,7 @@ def render(report: dict[str, Any], r: BacktestResult) -> str:
 
     def pct(key: str) -> str:
         v = mt[key]
-        return "n/a" if v is None else f"{v * 100:+.2f}%"
+        return "n/a" if v is None else percent(v * 100)
 
     def num(key: str, fmt: str = "{:.2f}") -> str:
         v = mt[key]

@@ -32,6 +32,7 @@ from tpm.domain import to_decimal
 from tpm.engine.backtest import SymbolBars, run_backtest
 from tpm.errors import ConfigError
 from tpm.strategies.spec import StrategySpec, load_strategy
+from tpm.ui.format import pct as percent
 
 __all__ = ["Window", "grid_values", "optimize_command", "windows"]
 
@@ -254,7 +255,7 @@ def _table(
         if v is None:
             return "n/a"
         if pct:
-            return f"{v * 100:+.1f}%"
+            return percent(v * 100, 1)
         return f"{v:.2f}" if isinstance(v, float) else str(v)
 
     lines = [head, "  ".join(f"{c:>10}" for c in cols)]
