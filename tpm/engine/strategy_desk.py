@@ -128,7 +128,7 @@ class StrategyDesk:
             raise TpmError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
     def check(self, text: str, kind: str) -> list[StrategyProblem]:
-        return [StrategyProblem(p.message, p.line) for p in check_source(text, kind)]
+        return check_source(text, kind)
 
     async def save(self, file: str, text: str) -> str:
         path = self._path(file)
@@ -153,9 +153,7 @@ class StrategyDesk:
         started = time.perf_counter()
         problems = check_source(text, kind)
         if problems:
-            return StrategyTrial(
-                problems=tuple(StrategyProblem(p.message, p.line) for p in problems)
-            )
+            return StrategyTrial(problems=tuple(problems))
         if self._trial_broker is None:
             return _problem("this engine cannot run trials (no simulated broker)")
         try:
@@ -165,16 +163,10 @@ class StrategyDesk:
             return _problem(str(exc))
         name, symbols, tf = head_of(strategy)
         e = self._engine
-        unknown = sorted(set(symbols) - {i.symbol for i in e.feed.instruments()})
-        if unknown:
-            return _problem(
-                f"{name}: symbols {', '.join(unknown)} not served by the {e.feed.name} feed"
-            )
-        if tf not in e.settings.timeframes:
-            built = ", ".join(t.value for t in e.settings.timeframes)
-            return _problem(
-                f"{name}: {tf.value} bars are not built (config.toml market.timeframes: {built})"
-            )
+        known = [i.symbol for i in e.feed.instruments()]
+        problem = runnable(strategy, e.feed.name, known, [t.value for t in e.settings.timeframes])
+        if problem:
+            return _problem(problem)
         data = []
         for sym in symbols:
             state = e.market.state(sym)

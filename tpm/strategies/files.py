@@ -15,11 +15,11 @@ import sys
 import tomllib
 import traceback
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from tpm.domain import Timeframe
+from tpm.domain.strategies import StrategyProblem
 from tpm.errors import ConfigError
 from tpm.strategies.base import Strategy
 from tpm.strategies.python_strategy import PythonStrategy
@@ -28,7 +28,6 @@ from tpm.strategies.spec import StrategySpec, load_strategy, read_strategy
 
 __all__ = [
     "KINDS",
-    "Problem",
     "check_source",
     "head_of",
     "load_for_backtest",
@@ -39,14 +38,6 @@ __all__ = [
 ]
 
 KINDS = {".toml": "rules", ".py": "python"}
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """What is wrong with a strategy's text, and where (1-based line; 0 when unknown)."""
-
-    message: str
-    line: int = 0
 
 
 def load_strategy_file(path: Path) -> list[Strategy]:
@@ -78,16 +69,20 @@ def head_of(strategy: StrategySpec | Strategy) -> tuple[str, tuple[str, ...], Ti
 
 
 def runnable(
-    strategy: Strategy, feed: str, symbols: Collection[str], timeframes: Collection[str]
+    strategy: StrategySpec | Strategy,
+    feed: str,
+    symbols: Collection[str],
+    timeframes: Collection[str],
 ) -> str:
     """Why `strategy` cannot run on the feed `feed` serving `symbols` with `timeframes` bars
     built, or "" when it can."""
-    unknown = sorted(set(strategy.symbols) - set(symbols))
+    name, wanted, timeframe = head_of(strategy)
+    unknown = sorted(set(wanted) - set(symbols))
     if unknown:
-        return f"{strategy.name}: symbols {', '.join(unknown)} not served by the {feed} feed"
-    if strategy.timeframe.value not in timeframes:
+        return f"{name}: symbols {', '.join(unknown)} not served by the {feed} feed"
+    if timeframe.value not in timeframes:
         return (
-            f"{strategy.name}: {strategy.timeframe.value} bars are not built "
+            f"{name}: {timeframe.value} bars are not built "
             f"(config.toml market.timeframes: {', '.join(timeframes)})"
         )
     return ""
@@ -180,25 +175,25 @@ def python_names(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def check_source(text: str, kind: str, file_name: str = "strategy.toml") -> list[Problem]:
+def check_source(text: str, kind: str, file_name: str = "strategy.toml") -> list[StrategyProblem]:
     """What is wrong with a strategy's text as written, before it is saved (the builder)."""
     if kind == "python":
         try:
             compile(text, file_name, "exec")
         except SyntaxError as exc:
-            return [Problem(f"line {exc.lineno}: {exc.msg}", exc.lineno or 0)]
+            return [StrategyProblem(f"line {exc.lineno}: {exc.msg}", exc.lineno or 0)]
         return []
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         at = re.search(r"at line (\d+)", str(exc))
-        return [Problem(f"not valid TOML: {exc}", int(at.group(1)) if at else 0)]
+        return [StrategyProblem(f"not valid TOML: {exc}", int(at.group(1)) if at else 0)]
     try:
         read_strategy(raw, file_name)
     except ConfigError as exc:
         # The builder shows the file's name once, above its text.
         said = [p.removeprefix(f"{file_name}: ") for p in str(exc).splitlines() if p.strip()]
-        return [Problem(p, _line_of(text, p)) for p in said]
+        return [StrategyProblem(p, _line_of(text, p)) for p in said]
     return []
 
 
