@@ -56,8 +56,13 @@ async def test_build_check_try_save_start_and_stop_a_strategy(tmp_path: Path) ->
             (12, 'entry.xwhen: unknown key (did you mean "when"?)'),
         ]
         assert "✗" in str(editor.query_one("#editor-problems", Static).render())
+        title = editor.query_one("#signal-title", Static)
+        assert "last version that read" in str(title.render())  # the chart is not of this text
         await pilot.press("backspace")
         await wait_for(pilot, lambda: not editor.problems, "the problem to clear")
+        await wait_for(
+            pilot, lambda: str(title.render()).startswith(trial.symbol), "the chart redrawn"
+        )
 
         await pilot.press("ctrl+s")
         saved = tmp_path / "strategies" / "trend.toml"

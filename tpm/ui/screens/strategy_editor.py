@@ -175,6 +175,7 @@ class StrategyEditor(Screen[bool]):
         if not problems:
             box.update(Text("✓ reads", style="green"))
             return
+        self.query_one(SignalChart).outdated()
         out = Text()
         for p in problems[:4]:
             out.append("✗ ", style="red")

@@ -49,6 +49,18 @@ class SignalChart(Vertical):
         yield Plot(id="signal-plot")
         yield Static("", id="signal-figures")
 
+    def outdated(self) -> None:
+        """The text changed and no longer reads: say the chart is of an earlier version."""
+        if self.trial is not None:
+            self.query_one("#signal-title", Static).update(
+                Text(
+                    "The chart is of the last version that read; fix the text to try this one.",
+                    style="yellow",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
+            )
+
     def show(self, trial: StrategyTrial, label: str = "Trial") -> None:
         self.trial = trial
         title = Text(no_wrap=True, overflow="ellipsis")

@@ -198,7 +198,10 @@ class StrategiesTable(SyncedTable):
             elif row.file.endswith((".toml", ".py")):
                 said = await client.start_strategy(row.file)
             else:
-                self.notify(f"{row.name} is not from a file of the strategies folder.")
+                self.notify(
+                    f"{row.name} is not from a file of the strategies folder: it runs again "
+                    "when the engine next starts."
+                )
                 return
         except Exception as exc:
             self.notify(str(exc), title="Not done", severity="error", timeout=12)
