@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tpm.config.risk import RiskConfig
-from tpm.domain import Bar, Fill, Instrument, OrderStatus, Timeframe, quantize_qty, to_decimal
+from tpm.domain import Bar, Fill, Instrument, OrderStatus, Timeframe
 from tpm.engine.bus import Bus
 from tpm.engine.clock import ManualClock
 from tpm.engine.market import MarketData
@@ -37,7 +37,7 @@ from tpm.engine.protocols import Broker, BrokerMessage, MarketConsumer
 from tpm.engine.risk import RiskEngine
 from tpm.engine.runner import StrategyRunner
 from tpm.strategies.base import Strategy, TargetPosition
-from tpm.strategies.decide import Holding, decide, next_decision
+from tpm.strategies.decide import Holding, decide, next_decision, whole_lots
 from tpm.strategies.pillars import history_pillars, pillars_read
 from tpm.strategies.rule_strategy import RuleStrategy
 from tpm.strategies.rules import FUNCTIONS, Evaluation, truth
@@ -334,7 +334,8 @@ async def _run_rules(
             holding=s.holding,
         )
         if signal is not None:
-            target = _target(signal.target, position, s.data.instrument)
+            held_qty = held.qty if held is not None else Decimal(0)
+            target = whole_lots(signal.target, held_qty, s.data.instrument.lot_size)
             if target is not None:
                 result.signals.append((sym, int(s.data.ts_ns[i]), signal.reason))
                 runner.want(strategy, TargetPosition(sym, target, signal.reason))
@@ -394,14 +395,6 @@ def _push(
     )
     if i < len(s.data):
         heapq.heappush(heap, (int(s.data.ts_ns[i]), k, i))
-
-
-def _target(wanted: float, position: float, inst: Instrument) -> Decimal | None:
-    """The signed target in whole lots (an entry's size rounded down), None if it is no change."""
-    if wanted == 0:
-        return Decimal(0) if position else None
-    added = quantize_qty(to_decimal(wanted - position), inst.lot_size)
-    return None if added == 0 else to_decimal(position) + added
 
 
 def _mark_others(portfolio: Portfolio, symbols: list[_Symbol], k: int, now_ns: int) -> None:

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
+from tpm.domain import ZERO, quantize_qty, to_decimal
 from tpm.strategies.rules.evaluate import Evaluation, State, is_true
 from tpm.strategies.spec import StrategySpec
 
-__all__ = ["Holding", "Signal", "decide", "next_decision"]
+__all__ = ["Holding", "Signal", "decide", "next_decision", "whole_lots"]
 
 _CHUNK = 4096
 """Bars scanned at once when looking for the next bar a stop could act on."""
@@ -202,3 +204,12 @@ def _first_stop(
         if hit.any():
             return a + int(np.argmax(hit))
     return end
+
+
+def whole_lots(wanted: float, position: Decimal, lot: Decimal) -> Decimal | None:
+    """The signed target a signal's `wanted` position becomes, in whole lots (an entry's size
+    rounded down); None when it changes nothing. Live trading and backtests both ask here."""
+    if wanted == 0:
+        return ZERO if position else None
+    added = quantize_qty(to_decimal(wanted - float(position)), lot)
+    return None if added == 0 else position + added

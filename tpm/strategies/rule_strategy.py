@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from tpm.domain import Bar, Fill, Score, Timeframe, quantize_qty, to_decimal
+from tpm.domain import Bar, Fill, Score, Timeframe
 from tpm.strategies.base import StrategyContext, TargetPosition
-from tpm.strategies.decide import Holding, Signal, decide
+from tpm.strategies.decide import Holding, Signal, decide, whole_lots
 from tpm.strategies.pillars import LivePillars, pillars_read
 from tpm.strategies.rules import FUNCTIONS, Evaluation
 from tpm.strategies.rules.functions import Columns
@@ -97,13 +97,8 @@ class RuleStrategy:
             return ()
         self.last_signal[bar.symbol] = signal
         inst = ctx.instrument(bar.symbol)
-        lot = Decimal(1) if inst is None else inst.lot_size
-        if signal.target == 0:
-            return (TargetPosition(bar.symbol, Decimal(0), signal.reason),)
-        added = quantize_qty(to_decimal(signal.target - float(position)), lot)
-        if added == 0:
-            return ()
-        return (TargetPosition(bar.symbol, position + added, signal.reason),)
+        target = whole_lots(signal.target, position, Decimal(1) if inst is None else inst.lot_size)
+        return () if target is None else (TargetPosition(bar.symbol, target, signal.reason),)
 
     def _atr(self, cols: Columns, i: int) -> float:
         if not self.spec.size.atr_stop:
