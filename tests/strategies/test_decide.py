@@ -226,3 +226,16 @@ def test_a_live_rule_strategy_keeps_a_bounded_history() -> None:
     assert cols["close"][-1] == n - 1  # the newest bars are the ones kept
     assert list(cols["close"][-3:]) == [n - 3, n - 2, n - 1]
     assert all(len(c) == len(history) for c in cols.values())
+
+
+def test_a_bounded_history_keeps_the_pillar_columns_in_step() -> None:
+    from tpm.domain import Bar, Timeframe
+    from tpm.strategies.pillars import LivePillars
+    from tpm.strategies.rule_strategy import KEEP_BARS, BarHistory
+
+    history = BarHistory(LivePillars("X"))
+    for i in range(2 * KEEP_BARS + 3):
+        history.append(Bar("X", Timeframe.M1, i * 60_000_000_000, 1.0, 2.0, 0.5, 1.5, 1.0))
+    cols = history.columns()
+    assert "technical" in cols
+    assert {len(c) for c in cols.values()} == {len(history)}

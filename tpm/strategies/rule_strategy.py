@@ -26,32 +26,43 @@ KEEP_BARS = 10_000
 
 
 class BarHistory:
-    """One symbol's closed bars as growing columns, with its pillars at each close when the
-    strategy reads them."""
+    """One symbol's closed bars as columns, with its pillars at each close when the strategy
+    reads them. Written in place into arrays, so that each bar's evaluation reads views rather
+    than converting the whole history again."""
 
     def __init__(self, pillars: LivePillars | None = None) -> None:
         self._pillars = pillars
-        names = _FIELDS + (PILLARS if pillars is not None else ())
-        self._values: dict[str, list[float]] = {f: [] for f in names}
+        self._names = _FIELDS + (PILLARS if pillars is not None else ())
+        self._columns = {f: np.empty(256, dtype=np.float64) for f in self._names}
+        self._n = 0
 
     def append(self, bar: Bar) -> None:
-        for f in _FIELDS:
-            self._values[f].append(getattr(bar, f))
-        if len(self._values["close"]) > 2 * KEEP_BARS:
-            # Each bar re-evaluates the whole history: keep it bounded (the longest lookback
-            # of any function is far shorter, and recursive averages have long converged).
-            for values in self._values.values():
-                del values[:-KEEP_BARS]
+        row = dict(zip(_FIELDS, (bar.open, bar.high, bar.low, bar.close, bar.volume), strict=True))
         if self._pillars is not None:
-            at_close = self._pillars.close(bar.open, bar.high, bar.low, bar.close, bar.volume)
-            for name, value in at_close.items():
-                self._values[name].append(value)
+            row.update(self._pillars.close(bar.open, bar.high, bar.low, bar.close, bar.volume))
+        n = self._n
+        if n == len(self._columns["close"]):
+            if n >= 2 * KEEP_BARS:
+                # Each bar re-evaluates the whole history: keep it bounded (the longest lookback
+                # of any function is far shorter, and recursive averages have long converged).
+                for column in self._columns.values():
+                    column[:KEEP_BARS] = column[n - KEEP_BARS : n]
+                n = KEEP_BARS
+            else:
+                grown = min(2 * n, 2 * KEEP_BARS)
+                self._columns = {
+                    f: np.concatenate((c, np.empty(grown - n, dtype=np.float64)))
+                    for f, c in self._columns.items()
+                }
+        for f, value in row.items():
+            self._columns[f][n] = value
+        self._n = n + 1
 
     def __len__(self) -> int:
-        return len(self._values["close"])
+        return self._n
 
     def columns(self) -> Columns:
-        return {f: np.asarray(v, dtype=np.float64) for f, v in self._values.items()}
+        return {f: c[: self._n] for f, c in self._columns.items()}
 
 
 class RuleStrategy:
