@@ -40,7 +40,6 @@ async def cycle(n: int) -> dict[str, float]:
     broker = PaperBroker([inst], slippage_bps=0, participation=1.0, latency_ms=0)
     empty = SymbolBars(inst, Timeframe.M1, np.zeros(1, np.int64), *[np.ones(1)] * 5)
     rig = _rig([empty], Timeframe.M1, broker, Decimal(100_000), RISK)
-    rig.oms.answers_at_once = True
     await broker.connect()
     spent = dict.fromkeys(("fill_bar", "fill_booking", "submit", "acknowledgement"), 0)
     for i in range(n):
