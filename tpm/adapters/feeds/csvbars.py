@@ -25,7 +25,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from tpm.adapters.feeds.csvtime import NS_PER_DAY, parse_times
+from tpm.adapters.feeds.csvcut import Fields
+from tpm.adapters.feeds.csvtime import NS_PER_DAY, fixed_iso_ns, parse_times
 from tpm.domain import Bar, Timeframe, ns_to_iso
 from tpm.errors import DataError
 
@@ -43,6 +44,7 @@ __all__ = [
 PathLike = str | os.PathLike[str]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Columns = Fields | list[Sequence[str]]  # a regular body's fields, or the split rows' columns
 
 # Relative slack for high/low checks: exports round each price on its own (166.46000700000002).
 TOLERANCE = 1e-9
@@ -238,8 +240,10 @@ def _parse(path: Path) -> _Parsed:
     if layout.names:
         line0 += 1
     width = len(header)
-    cols = None if quoted else _regular_columns(body_text.removesuffix("\n"), delimiter, width)
-    if cols is not None:
+    fields = None if quoted else _regular_fields(body_text.removesuffix("\n"), delimiter, width)
+    cols: Columns | None
+    if fields is not None:
+        cols, rows_read = fields, fields.rows
         line_of: Callable[[int], int] = lambda i: line0 + i  # noqa: E731
     else:
         body = body_text.splitlines()
@@ -249,7 +253,8 @@ def _parse(path: Path) -> _Parsed:
             rows = [ln.split(delimiter) for ln in body]
         rows, line_of = _drop_blank(name, rows, width, line0, bool(layout.names))
         cols = list(zip(*rows, strict=True)) if rows else None
-    if not cols or not len(cols[0]):
+        rows_read = len(rows)
+    if not cols or not rows_read:
         raise DataError(f"{name}: no bars after the header")
 
     def fail(i: int, problem: str) -> DataError:
@@ -258,8 +263,10 @@ def _parse(path: Path) -> _Parsed:
     label = layout.names or tuple(f"column {i + 1}" for i in range(width))
     clocks = cols[layout.clock_col] if layout.clock_col is not None else None
     clock_label = label[layout.clock_col] if layout.clock_col is not None else ""
-    ts = parse_times(cols[layout.date_col], clocks, label[layout.date_col], clock_label, fail)
-    o, h, lo, c, v = _validate(cols, layout, fail)
+    ts = _fixed_times(cols, layout.date_col) if clocks is None else None
+    if ts is None:
+        ts = parse_times(cols[layout.date_col], clocks, label[layout.date_col], clock_label, fail)
+    o, h, lo, c, v = _validate(cols, rows_read, layout, fail)
     arrays = _ordered(BarArrays(ts, o, h, lo, c, v), fail, line_of)
     symbol = _column_symbol(cols, layout, fail)
     return _Parsed(name, layout.format, arrays, symbol)
@@ -314,25 +321,15 @@ def _layout(name: str, header: list[str], delimiter: str) -> _Layout:
 _OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
-def _regular_columns(body: str, delimiter: str, width: int) -> list[Sequence[str]] | None:
-    """The columns of the lines of `body` when every line has exactly `width` fields (no
-    blank or odd line), cut from one split of the whole text; None otherwise (the
-    line-by-line path then finds and names what is wrong)."""
+def _regular_fields(body: str, delimiter: str, width: int) -> Fields | None:
+    """The fields of `body` when every line has exactly `width` of them (no blank or odd
+    line); None otherwise (the line-by-line path then finds and names what is wrong)."""
     last = body[body.rfind("\n") + 1 :]
     if not body or width < 2 or not last.replace(delimiter, "").strip():
         return None  # spreadsheets pad the end with ",,,,," rows: the other path drops them
     if any(c in body for c in _OTHER_BREAKS):
         return None  # str.splitlines (the other path) ends lines at these as well
-    # Every line must hold width - 1 separators: count them per line, all at once.
-    raw = np.frombuffer(body.encode(), dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    seps = np.flatnonzero(raw == ord(delimiter))
-    before = np.searchsorted(seps, np.append(ends, len(raw)))  # separators before each end
-    per_line = np.diff(before, prepend=0)
-    if not bool((per_line == width - 1).all()):
-        return None
-    tokens = body.replace("\n", delimiter).split(delimiter)
-    return [tokens[j::width] for j in range(width)]
+    return Fields.cut(body, delimiter, width)
 
 
 def _drop_blank(
@@ -356,8 +353,18 @@ def _drop_blank(
     return [r for i, r in enumerate(rows) if i not in skip], numbers.__getitem__
 
 
-def _floats(col: Sequence[str]) -> FloatArray | None:
-    """The column as float64, or None if some value is not a number (`_validate` says which)."""
+def _fixed_times(cols: Columns, j: int) -> IntArray | None:
+    """Column j's naive ISO times read from its bytes, when it is cut from a regular body."""
+    fixed = cols.fixed(j) if isinstance(cols, Fields) else None
+    return None if fixed is None else fixed_iso_ns(fixed)
+
+
+def _floats(cols: Columns, j: int) -> FloatArray | None:
+    """Column j as float64, or None if some value is not a number (`_validate` says which)."""
+    fast = cols.decimals(j) if isinstance(cols, Fields) else None
+    if fast is not None:
+        return fast
+    col = cols[j]
     try:
         return np.array(col, dtype=np.float64)
     except ValueError:
@@ -369,14 +376,14 @@ def _floats(col: Sequence[str]) -> FloatArray | None:
 
 
 def _validate(
-    cols: list[Sequence[str]], layout: _Layout, fail: Callable[[int, str], DataError]
+    cols: Columns, n: int, layout: _Layout, fail: Callable[[int, str], DataError]
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Open, high, low, close and volume as float64; raise for the first row that is wrong."""
-    o, h, lo, c = (_floats(cols[j]) for j in layout.price_cols)
+    o, h, lo, c = (_floats(cols, j) for j in layout.price_cols)
     v = (
-        np.zeros(len(cols[0]), dtype=np.float64)
+        np.zeros(n, dtype=np.float64)
         if layout.volume_col is None
-        else _floats(cols[layout.volume_col])
+        else _floats(cols, layout.volume_col)
     )
     start = 0
     if o is not None and h is not None and lo is not None and c is not None and v is not None:
@@ -392,7 +399,7 @@ def _validate(
             return o, h, lo, c, v
         start = int(flagged[0])
     fields = [*layout.price_cols, layout.volume_col]
-    for i in range(start, len(cols[0])):
+    for i in range(start, n):
         raw = [cols[j][i].strip() if j is not None else "0" for j in fields]
         problem = _row_problem(raw)
         if problem:
@@ -467,7 +474,7 @@ def _ordered(
 
 
 def _column_symbol(
-    cols: list[Sequence[str]], layout: _Layout, fail: Callable[[int, str], DataError]
+    cols: Columns, layout: _Layout, fail: Callable[[int, str], DataError]
 ) -> str | None:
     """The one symbol a Name/Symbol/Ticker column holds; a second symbol is an error."""
     if layout.symbol_col is None:

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from tpm.domain import dt_to_ns
 
-__all__ = ["NS_PER_DAY", "clock_ns", "day_ns", "is_epoch", "parse_times"]
+__all__ = ["NS_PER_DAY", "clock_ns", "day_ns", "fixed_iso_ns", "is_epoch", "parse_times"]
 
 IntArray = npt.NDArray[np.int64]
 Fail = Callable[[int, str], Exception]
@@ -116,7 +116,19 @@ def _iso_ns(dates: Sequence[str]) -> IntArray | None:
     (the careful path then reads them, or names the row that is wrong)."""
     if len(set(map(len, dates))) != 1:
         return None  # also keeps out "today", "now" and "NaT", which numpy would read
-    if len(dates[0]) > 26:
+    return _numpy_iso(dates, len(dates[0]))
+
+
+def fixed_iso_ns(column: npt.NDArray[np.bytes_]) -> IntArray | None:
+    """`parse_times` of a column of equal-width byte strings, when they are naive ISO 8601;
+    None when they are anything else (then `parse_times` reads their strings)."""
+    if not len(column) or not _ISO.fullmatch(column[0].decode("ascii")):
+        return None
+    return _numpy_iso(column, column.dtype.itemsize)
+
+
+def _numpy_iso(dates: Sequence[str] | npt.NDArray[np.bytes_], width: int) -> IntArray | None:
+    if width > 26:
         return None  # finer than microseconds: the careful path keeps the nanoseconds
     try:
         with warnings.catch_warnings():
