@@ -4,6 +4,8 @@ TpmError
  ├── ConfigError            bad configuration: print the sentence, exit 2
  │    └── RuleError         a strategy expression that does not parse: show where and why
  ├── StrategyFailed         a strategy's own code raised: name the strategy, the hook, the line
+ ├── AccessDenied           not logged in, session ended, or the role may not: say which
+ ├── AccountError           a user command that cannot be done (taken name, weak password)
  ├── DataError              a malformed file or record: report file, line and problem
  ├── IllegalTransition      an order event that its state does not allow
  ├── StoreUnavailable       the database cannot be reached: retry with backoff
@@ -15,6 +17,8 @@ TpmError
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
+    "AccountError",
     "BrokerError",
     "ConfigError",
     "DataError",
@@ -48,6 +52,16 @@ class RuleError(ConfigError):
 class StrategyFailed(TpmError):
     """A strategy's own code raised (a Python strategy's hook, say); the message names the
     strategy, what it was doing, the line of its file and the exception."""
+
+
+class AccessDenied(TpmError):
+    """An action refused to who asked: not logged in, the session ended, the role may not do
+    it, or it needs the code (or password) given again. The message says which."""
+
+
+class AccountError(TpmError):
+    """A change to users that cannot be made: an unknown or taken name, a weak password, a
+    wrong enrolment code."""
 
 
 class DataError(TpmError):

@@ -20,6 +20,7 @@ __all__ = [
     "PaperBrokerConfig",
     "ReplayFeedConfig",
     "ReplayFileConfig",
+    "SecurityConfig",
     "SimFeedConfig",
     "StoreConfig",
     "StrategiesConfig",
@@ -162,6 +163,18 @@ class UiConfig(Section):
     """Pop up a note when a feed goes stale, reconnects or comes back."""
 
 
+class SecurityConfig(Section):
+    idle_timeout_min: float = Field(30.0, gt=0, le=24 * 60)
+    """A login session ends after this many minutes without use."""
+    session_hours: float = Field(12.0, gt=0, le=24 * 7)
+    """A login session ends this many hours after the login, used or not."""
+    argon2_time_cost: int = Field(2, ge=2, le=20)
+    """argon2id passes over memory per password hash (at least 2)."""
+    argon2_memory_kib: int = Field(19_456, ge=19_456, le=4_194_304)
+    """argon2id memory per password hash, in KiB (at least 19 MiB). Raising either rehashes
+    each password at its next login."""
+
+
 class StrategiesConfig(Section):
     files: Annotated[tuple[str, ...], Lax] = ()
     """Strategy files (.toml rules or .py, see README) the engine runs from the start."""
@@ -185,3 +198,4 @@ class Config(Section):
     demo: DemoStrategyConfig = DemoStrategyConfig()
     strategies: StrategiesConfig = StrategiesConfig()
     ui: UiConfig = UiConfig()
+    security: SecurityConfig = SecurityConfig()

@@ -176,11 +176,17 @@ class SqlBase:
 
     async def audit(self, actor: str, action: str, detail: str, origin: str = "local") -> None:
         async def fn(conn: AsyncConnection) -> None:
-            await append_audit(
-                conn, self.dialect, actor=actor, action=action, detail=detail, origin=origin
-            )
+            await self._append(conn, actor, action, detail, origin)
 
         await self._write(f"audit {action}", fn)
+
+    async def _append(
+        self, conn: AsyncConnection, actor: str, action: str, detail: str, origin: str
+    ) -> None:
+        """An audit entry inside the caller's write transaction."""
+        await append_audit(
+            conn, self.dialect, actor=actor, action=action, detail=detail, origin=origin
+        )
 
     # -- commands from other processes ---------------------------------------------------------
 

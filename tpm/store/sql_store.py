@@ -33,7 +33,7 @@ from tpm.domain import (
     ns_to_dt,
 )
 from tpm.store import mapping
-from tpm.store.sql_base import SqlBase
+from tpm.store.sql_users import SqlUsers
 from tpm.store.tables import (
     BARS,
     EQUITY,
@@ -52,7 +52,7 @@ log = logging.getLogger("tpm.store")
 T = TypeVar("T")
 
 
-class SqlStore(SqlBase):
+class SqlStore(SqlUsers):
     """Persistence over SQLAlchemy; see the module docstring for the durability rules."""
 
     # -- instruments ---------------------------------------------------------------------------

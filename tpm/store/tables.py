@@ -24,6 +24,7 @@ __all__ = [
     "ORDERS",
     "QUOTES",
     "SCORES",
+    "USERS",
     "AuditRow",
     "BarRow",
     "CommandRow",
@@ -37,6 +38,7 @@ __all__ = [
     "OrderRow",
     "QuoteRow",
     "ScoreRow",
+    "UserRow",
 ]
 
 
@@ -253,6 +255,24 @@ class EngineStateRow(SQLModel, table=True):
     updated_ts: datetime = _ts()
 
 
+class UserRow(SQLModel, table=True):
+    """A login: its role, argon2id hash, TOTP secret and lockout tallies (see tpm.security)."""
+
+    __tablename__ = "users"
+
+    name: str = _text(64, primary_key=True)
+    role: str = _text(16)
+    password_hash: str = Field(sa_type=Text)
+    created_ts: datetime = _ts()
+    totp_secret: str = _text(64, default="")
+    totp_enabled: bool = Field(default=False)
+    totp_last_step: int = Field(default=-1, sa_type=BigInteger)
+    recovery_hashes: str = Field(default="[]", sa_type=Text)
+    """A JSON list of the unused recovery codes' hashes."""
+    failures: str = Field(default="[]", sa_type=Text)
+    """A JSON list of the times (ns) of the failed logins since the last success."""
+
+
 class CommandRow(SQLModel, table=True):
     """A request to the running engine from another process (tpm halt, tpm order, ...)."""
 
@@ -286,3 +306,4 @@ NOTIFICATIONS = _table(NotificationRow)
 AUDIT = _table(AuditRow)
 ENGINE_STATE = _table(EngineStateRow)
 COMMANDS = _table(CommandRow)
+USERS = _table(UserRow)

@@ -1,0 +1,33 @@
+"""Users as the store keeps them: a role, a password hash, a second factor, lockout tallies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = ["Role", "UserRecord"]
+
+
+class Role(StrEnum):
+    """What a user may do, each role all the one before may and more."""
+
+    VIEWER = "viewer"  # sees everything, changes nothing
+    TRADER = "trader"  # orders, strategies, the kill switch
+    ADMIN = "admin"  # users, settings, risk limits
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    name: str
+    role: Role
+    password_hash: str
+    created_ns: int
+    totp_secret: str = ""
+    """Base32; set at enrolment, in force only once `totp_enabled` (a first code was right)."""
+    totp_enabled: bool = False
+    totp_last_step: int = -1
+    """The last 30-second step whose code was accepted: a code is good once (replay guard)."""
+    recovery_hashes: tuple[str, ...] = ()
+    """Hashes of the one-time recovery codes not used yet."""
+    failures: tuple[int, ...] = field(default=())
+    """When the recent failed logins happened (ns), oldest first; cleared by a success."""

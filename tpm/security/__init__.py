@@ -1,0 +1,1 @@
+"""Users, password hashing, two-factor codes, lockout, sessions, roles and what each may do."""
