@@ -24,6 +24,9 @@ COMMANDS = [
     ["db", "check"],
     ["backtest"],
     ["optimize"],
+    ["user"],
+    ["user", "add"],
+    ["audit"],
 ]
 
 

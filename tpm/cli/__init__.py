@@ -15,6 +15,8 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _parser() -> argparse.ArgumentParser:
+    from tpm.cli import users
+
     p = argparse.ArgumentParser(
         prog="tpm",
         description="Terminal trading workstation: live market, three-pillar scores, strategies "
@@ -41,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         help="with --headless: stop cleanly after this many seconds (0: until SIGINT/SIGTERM)",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    users.add_parsers(sub)
 
     imp = sub.add_parser(
         "import",
@@ -273,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "evaluate": commands.evaluate,
         "backtest": commands.backtest,
         "optimize": commands.optimize,
+        "user": commands.user,
+        "audit": commands.audit,
     }
     if args.command is None:
         handler: Command = commands.headless if args.headless else commands.app

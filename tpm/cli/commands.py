@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "app",
+    "audit",
     "db",
     "fills",
     "guarded",
@@ -35,6 +36,7 @@ __all__ = [
     "portfolio",
     "resume",
     "risk",
+    "user",
 ]
 
 log = logging.getLogger("tpm")
@@ -276,6 +278,20 @@ def backtest(args: argparse.Namespace) -> int:
 
     config, paths = _setup(args)
     return backtest_command(args, config, paths)
+
+
+def user(args: argparse.Namespace) -> int:
+    from tpm.cli.users import user_command
+
+    config, paths = _setup(args)
+    return user_command(args, config, paths)
+
+
+def audit(args: argparse.Namespace) -> int:
+    from tpm.cli.users import audit_command
+
+    config, paths = _setup(args)
+    return audit_command(args, config, paths)
 
 
 def optimize(args: argparse.Namespace) -> int:

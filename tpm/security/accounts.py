@@ -24,7 +24,7 @@ from tpm.security.qr import qr_lines
 from tpm.security.roles import Action, allowed, needed_role
 from tpm.security.sessions import Session, Sessions
 
-__all__ = ["REFUSED", "Accounts", "Enrolment", "LoginStep", "UserStore", "role_of"]
+__all__ = ["REFUSED", "Accounts", "Enrolment", "LoginStep", "UserStore", "name_problem", "role_of"]
 
 REFUSED = "wrong user name, password or code"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
@@ -95,11 +95,9 @@ class Accounts:
     async def add(
         self, name: str, role: Role, password: str, *, actor: str, origin: str = "local"
     ) -> UserRecord:
-        if not _NAME.fullmatch(name):
-            raise AccountError(
-                f"user name {name!r}: 1 to 32 letters, digits, '_', '.' or '-', "
-                "starting with a letter or digit"
-            )
+        problem = name_problem(name)
+        if problem is not None:
+            raise AccountError(problem)
         if await self._store.load_user(name) is not None:
             raise AccountError(f"there is already a user {name}")
         self._check_password(password, name)
@@ -316,6 +314,15 @@ class Accounts:
 def _throttled(wait: float) -> LoginStep:
     return LoginStep(
         refusal=f"too many failed attempts: try again in {max(1, round(wait))} s", wait_s=wait
+    )
+
+
+def name_problem(name: str) -> str | None:
+    if _NAME.fullmatch(name):
+        return None
+    return (
+        f"user name {name!r}: 1 to 32 letters, digits, '_', '.' or '-', "
+        "starting with a letter or digit"
     )
 
 

@@ -1,0 +1,259 @@
+"""tpm user (add, passwd, 2fa, list, remove) and tpm audit (list, verify).
+
+Passwords and codes are asked at the terminal without echo; from a pipe, one per line (for
+scripts and provisioning), never from the command line where `ps` and shell history see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import re
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tpm.domain import ns_to_iso
+from tpm.errors import ConfigError, TpmError
+
+if TYPE_CHECKING:
+    from tpm.config import Config, Paths
+    from tpm.security.accounts import Accounts
+    from tpm.store.sql_store import SqlStore
+
+__all__ = ["add_parsers", "audit_command", "parse_since", "user_command"]
+
+T = TypeVar("T")
+_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def add_parsers(sub: Any) -> None:
+    user = sub.add_parser(
+        "user",
+        help="add, change, list and remove the users who may log in",
+        description="Users log in to the app and to a remote engine. With no user the local "
+        "app opens straight away; once one exists it asks for a login. Roles: viewer (sees), "
+        "trader (trades, runs strategies, halts), admin (also users, settings, risk limits).",
+    )
+    do = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = do.add_parser("add", help="add a user (asks for the password)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["viewer", "trader", "admin"])
+    do.add_parser("passwd", help="set a user's password").add_argument("name")
+    two = do.add_parser("2fa", help="switch two-factor login (TOTP codes) on or off")
+    two.add_argument("switch", choices=["enable", "disable"])
+    two.add_argument("name")
+    do.add_parser("list", help="every user, role and two-factor state").add_argument(
+        "--json", action="store_true", help="print JSON instead of a table"
+    )
+    do.add_parser("remove", help="remove a user (and end their sessions)").add_argument("name")
+
+    audit = sub.add_parser(
+        "audit",
+        help="the audit log: list events, or verify that nobody changed it",
+        description="Every login, order, halt and settings change is logged in a hash chain. "
+        "`tpm audit` lists events; `tpm audit verify` reports the first broken link.",
+    )
+    audit.add_argument("action", nargs="?", choices=["list", "verify"], default="list")
+    audit.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only events since: 30m, 12h, 1d, 2w ago, or a date (2026-12-01)",
+    )
+    audit.add_argument(
+        "--limit", type=int, default=1000, help="at most this many events (default 1000)"
+    )
+    audit.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def user_command(args: argparse.Namespace, config: Config, paths: Paths) -> int:
+    return _with_accounts(config, paths, lambda accounts, store: _user(args, accounts, store))
+
+
+def audit_command(args: argparse.Namespace, config: Config, paths: Paths) -> int:
+    return _with_accounts(config, paths, lambda _, store: _audit(args, store))
+
+
+def parse_since(text: str, now_ns: int) -> int:
+    """ns since the epoch of "30m", "12h", "1d", "2w" ago, or of a date or date-time (UTC)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
+    if m:
+        return now_ns - int(float(m[1]) * _UNITS[m[2]] * 1_000_000_000)
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"--since {text!r}: a duration (30m, 12h, 1d, 2w) or a date (2026-12-01)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1_000_000_000)
+
+
+def _with_accounts(
+    config: Config, paths: Paths, fn: Callable[[Accounts, SqlStore], Awaitable[int]]
+) -> int:
+    async def run() -> int:
+        from tpm.cli.wiring import build_store
+        from tpm.security.accounts import Accounts
+        from tpm.security.passwords import Hasher
+
+        store = build_store(config, paths)
+        await store.open()
+        try:
+            s = config.security
+            hasher = Hasher(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib)
+            return await fn(Accounts(store, hasher), store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+async def _user(args: argparse.Namespace, accounts: Accounts, store: SqlStore) -> int:
+    from tpm.security.accounts import name_problem, role_of
+
+    actor = f"cli:{getpass.getuser()}"
+    what = args.user_command
+    if what == "list":
+        users = await accounts.users()
+        if args.json:
+            print(json.dumps([_user_json(u) for u in users]))
+        elif not users:
+            print("no users: the local app opens without a login (add one with tpm user add)")
+        else:
+            print(_users_table(users))
+        return 0
+    if what == "add":
+        problem = name_problem(args.name)
+        if problem is not None:
+            raise TpmError(problem)
+        password = _new_password(args.name)
+        await accounts.add(args.name, role_of(args.role), password, actor=actor)
+        print(f"added {args.name} as {args.role}")
+    elif what == "passwd":
+        await accounts.set_password(args.name, _new_password(args.name), actor=actor)
+        print(f"password of {args.name} changed; their sessions ended")
+    elif what == "remove":
+        await accounts.remove(args.name, actor=actor)
+        print(f"removed {args.name}")
+    elif args.switch == "disable":
+        await accounts.disable_totp(args.name, actor=actor)
+        print(f"two-factor login off for {args.name}")
+    else:
+        await _enable_totp(accounts, args.name, actor)
+    return 0
+
+
+async def _enable_totp(accounts: Accounts, name: str, actor: str) -> None:
+    enrol = await accounts.begin_totp(name)
+    tty = sys.stdout.isatty()
+    print(f"Scan this with an authenticator app for {name} (or type the secret in):\n")
+    for line in enrol.qr:  # dark on light, as scanners expect
+        print(f"  \x1b[30;47m{line}\x1b[0m" if tty else f"  {line}")
+    print(f"\n  secret: {enrol.secret}\n  {enrol.uri}\n")
+    code = _ask("Code shown by the app: ", secret=False)
+    codes = await accounts.enable_totp(name, enrol.secret, code, actor=actor)
+    print(f"\nTwo-factor login is on for {name}. Recovery codes, each good once, shown only now:")
+    for c in codes:
+        print(f"  {c}")
+    print("Keep them somewhere safe: one logs in when the phone is not at hand.")
+
+
+async def _audit(args: argparse.Namespace, store: SqlStore) -> int:
+    if args.action == "verify":
+        count, broken = await store.audit_break()
+        if broken is None:
+            print(f"audit log intact: {count} entries, every link holds")
+            return 0
+        print(f"audit log BROKEN: {broken}", file=sys.stderr)
+        return 1
+    if args.limit < 1:
+        raise ConfigError(f"--limit {args.limit}: at least 1")
+    since = None if args.since is None else parse_since(args.since, time.time_ns())
+    events = await store.load_audit(since, args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": e.id,
+                        "ts": ns_to_iso(e.ts_ns),
+                        "actor": e.actor,
+                        "action": e.action,
+                        "detail": e.detail,
+                        "origin": e.origin,
+                    }
+                    for e in events
+                ]
+            )
+        )
+        return 0
+    if not events:
+        print("no audit events" + ("" if args.since is None else f" since {args.since}"))
+        return 0
+    rows = [
+        (ns_to_iso(e.ts_ns)[:19].replace("T", " "), e.actor, e.action, e.origin, e.detail)
+        for e in events
+    ]
+    print(_table(("time (UTC)", "who", "what", "from", "detail"), rows))
+    return 0
+
+
+def _new_password(name: str) -> str:
+    from tpm.security.passwords import password_problem
+
+    first = _ask(f"New password for {name}: ", secret=True)
+    problem = password_problem(first, name)
+    if problem is not None:
+        raise TpmError(problem)
+    if sys.stdin.isatty() and _ask("Again: ", secret=True) != first:
+        raise TpmError("the two passwords differ; nothing changed")
+    return first
+
+
+def _ask(prompt: str, *, secret: bool) -> str:
+    sys.stdout.flush()  # what the answer depends on (the enrolment secret) is out first
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt) if secret else input(prompt)
+    line = sys.stdin.readline()
+    if not line:
+        raise TpmError(f"{prompt.strip().rstrip(':')}: nothing on standard input")
+    return line.rstrip("\r\n")
+
+
+def _user_json(u: Any) -> dict[str, Any]:
+    return {
+        "name": u.name,
+        "role": u.role.value,
+        "two_factor": u.totp_enabled,
+        "recovery_codes_left": len(u.recovery_hashes),
+        "created": ns_to_iso(u.created_ns),
+        "failed_logins": len(u.failures),
+    }
+
+
+def _users_table(users: list[Any]) -> str:
+    rows = [
+        (
+            u.name,
+            u.role.value,
+            "on" if u.totp_enabled else "off",
+            str(len(u.recovery_hashes)) if u.totp_enabled else "-",
+            ns_to_iso(u.created_ns)[:10],
+            str(len(u.failures)),
+        )
+        for u in users
+    ]
+    return _table(("name", "role", "2fa", "recovery", "created", "failed logins"), rows)
+
+
+def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    header = "  ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)).rstrip()
+    return "\n".join([header, *lines])
