@@ -5,6 +5,8 @@ TpmError
  │    └── RuleError         a strategy expression that does not parse: show where and why
  ├── StrategyFailed         a strategy's own code raised: name the strategy, the hook, the line
  ├── AccessDenied           not logged in, session ended, or the role may not: say which
+ │    ├── LoginNeeded        nobody is logged in, or the session ended: log in (again)
+ │    └── ConfirmationNeeded the action asks for the code again: ask, confirm, retry
  ├── AccountError           a user command that cannot be done (taken name, weak password)
  ├── DataError              a malformed file or record: report file, line and problem
  ├── IllegalTransition      an order event that its state does not allow
@@ -21,9 +23,11 @@ __all__ = [
     "AccountError",
     "BrokerError",
     "ConfigError",
+    "ConfirmationNeeded",
     "DataError",
     "FeedDisconnected",
     "IllegalTransition",
+    "LoginNeeded",
     "RuleError",
     "StoreUnavailable",
     "StrategyFailed",
@@ -57,6 +61,15 @@ class StrategyFailed(TpmError):
 class AccessDenied(TpmError):
     """An action refused to who asked: not logged in, the session ended, the role may not do
     it, or it needs the code (or password) given again. The message says which."""
+
+
+class LoginNeeded(AccessDenied):
+    """Nobody is logged in, or the session ended (idle, too old, logged out)."""
+
+
+class ConfirmationNeeded(AccessDenied):
+    """The action asks the user to give the code (or password) again first; once confirmed,
+    the same call goes through."""
 
 
 class AccountError(TpmError):

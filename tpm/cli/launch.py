@@ -20,7 +20,7 @@ from tpm.config import Paths
 from tpm.errors import ConfigError
 
 if TYPE_CHECKING:
-    from tpm.engine.client import LocalEngineClient
+    from tpm.domain.client import EngineClient
     from tpm.engine.engine import Engine
     from tpm.ui.app import TpmApp
 
@@ -35,7 +35,7 @@ class DeferredClient:
     def __init__(self, raw: dict[str, Any], paths: Paths) -> None:
         self._raw, self._paths = raw, paths
         self._ready = asyncio.Event()
-        self._inner: LocalEngineClient | None = None
+        self._inner: EngineClient | None = None
         self.engine: Engine | None = None
         self.log_file: Path | None = None
 
@@ -43,7 +43,7 @@ class DeferredClient:
         """Validate the settings, then build and start the engine (the slow imports happen
         here, after the first frame). A ConfigError leaves nothing started."""
         from tpm.cli.logs import log_to_file
-        from tpm.cli.wiring import build_engine
+        from tpm.cli.wiring import build_engine, gated
         from tpm.config import validate_config
         from tpm.engine.client import LocalEngineClient
 
@@ -53,7 +53,8 @@ class DeferredClient:
         self.engine = build_engine(config, self._paths)
         await self.engine.start()
         settle_heap()
-        self._inner = LocalEngineClient(self.engine, config, self._paths.config_file)
+        local = LocalEngineClient(self.engine, config, self._paths.config_file)
+        self._inner = await gated(local, self.engine, config)
         self._ready.set()
 
     async def stop(self) -> None:

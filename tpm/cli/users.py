@@ -98,16 +98,12 @@ def _with_accounts(
     config: Config, paths: Paths, fn: Callable[[Accounts, SqlStore], Awaitable[int]]
 ) -> int:
     async def run() -> int:
-        from tpm.cli.wiring import build_store
-        from tpm.security.accounts import Accounts
-        from tpm.security.passwords import Hasher
+        from tpm.cli.wiring import build_accounts, build_store
 
         store = build_store(config, paths)
         await store.open()
         try:
-            s = config.security
-            hasher = Hasher(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib)
-            return await fn(Accounts(store, hasher), store)
+            return await fn(build_accounts(config, store), store)
         finally:
             await store.close()
 

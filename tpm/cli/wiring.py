@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from tpm.adapters.brokers.paper import PaperBroker
 from tpm.config import Config, Paths
 from tpm.domain import Instrument, Timeframe, to_decimal
+from tpm.domain.client import EngineClient
+from tpm.engine.client import LocalEngineClient
 from tpm.engine.engine import Engine, EngineSettings
 from tpm.engine.protocols import FundamentalsSource, MarketFeed, NewsSource
 from tpm.errors import ConfigError
+from tpm.security.accounts import Accounts, UserStore
+from tpm.security.guard import GuardedClient
+from tpm.security.passwords import Hasher
+from tpm.security.sessions import Sessions
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend, Strategy
 from tpm.strategies.files import load_strategy_file, runnable
@@ -226,3 +233,27 @@ def strategies_folder(config: Config, paths: Paths) -> Path:
     """[strategies] folder, or the folder "strategies" beside config.toml."""
     given = config.strategies.folder
     return Path(given).expanduser() if given else paths.config_file.parent / "strategies"
+
+
+def build_accounts(config: Config, store: UserStore) -> Accounts:
+    """The users of `store`, hashed and timed out as the [security] settings say."""
+    s = config.security
+    return Accounts(
+        store,
+        Hasher(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib),
+        Sessions(time.time_ns, idle_s=s.idle_timeout_min * 60, absolute_s=s.session_hours * 3600),
+    )
+
+
+async def gated(
+    client: LocalEngineClient, engine: Engine, config: Config, origin: str = "local"
+) -> EngineClient:
+    """`client` behind a login and the roles table when the engine's store has users; as it
+    is when it has none (a fresh install opens straight away)."""
+    store = engine.store
+    if not isinstance(store, SqlStore):  # build_engine's store keeps the users
+        raise TypeError(f"an engine on {type(store).__name__} has no users table")
+    accounts = build_accounts(config, store)
+    if not await accounts.any_users():
+        return client
+    return GuardedClient(client, accounts, origin)

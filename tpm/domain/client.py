@@ -14,6 +14,7 @@ from tpm.domain.orders import ClientOrderId, Order, OrderRequest
 from tpm.domain.score import Score
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.domain.strategies import StrategyFile, StrategyProblem, StrategyTrial
+from tpm.domain.users import Identity, LoginAnswer
 
 __all__ = ["EngineClient"]
 
@@ -28,6 +29,33 @@ class EngineClient(Protocol):
     def description(self) -> str:
         """Where the engine runs, for the header: "local" or a URL."""
         ...
+
+    # -- who is at the keyboard (no users: nobody logs in, and everything is allowed) --------
+
+    async def login_required(self) -> bool:
+        """Whether a login must come before anything else (the engine has users)."""
+        ...
+
+    async def login(self, user: str, password: str) -> LoginAnswer:
+        """The first step; `needs_code` asks for `second_factor` next."""
+        ...
+
+    async def second_factor(self, code: str) -> LoginAnswer:
+        """A six-digit code, or a recovery code."""
+        ...
+
+    async def logout(self) -> None: ...
+
+    async def confirm(self, secret: str) -> None:
+        """Give the code (or, without two-factor login, the password) again before an action
+        that asks for it (going live, lifting a risk limit, resuming); AccessDenied if wrong."""
+        ...
+
+    async def whoami(self) -> Identity | None:
+        """Who is logged in; None when the engine has no users."""
+        ...
+
+    # -- seeing and doing ------------------------------------------------------------------------
 
     def snapshots(self) -> AsyncIterator[EngineSnapshot]: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["Role", "UserRecord"]
+__all__ = ["Identity", "LoginAnswer", "Role", "UserRecord"]
 
 
 class Role(StrEnum):
@@ -31,3 +31,21 @@ class UserRecord:
     """Hashes of the one-time recovery codes not used yet."""
     failures: tuple[int, ...] = field(default=())
     """When the recent failed logins happened (ns), oldest first; cleared by a success."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is logged in to an engine, and from where."""
+
+    user: str
+    role: Role
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAnswer:
+    """What a login step came to: in (`who` is set), the code is next, or refused."""
+
+    who: Identity | None = None
+    needs_code: bool = False
+    refusal: str = ""

@@ -24,6 +24,7 @@ from tpm.domain import (
 )
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.domain.strategies import StrategyFile, StrategyProblem, StrategyTrial
+from tpm.domain.users import Identity, LoginAnswer
 from tpm.engine.engine import Engine
 from tpm.errors import TpmError
 
@@ -34,6 +35,8 @@ class LocalEngineClient:
     """Implements tpm.domain.client.EngineClient over an Engine object.
 
     `config` and `config_file` are what the engine was started with; settings are saved there.
+    `actor` is who the audit log names for what this client does ("app" with no users; a
+    login sets it to the user).
     """
 
     def __init__(
@@ -42,10 +45,32 @@ class LocalEngineClient:
         self._engine = engine
         self._config = config or Config()
         self._config_file = config_file
+        self.actor = "app"
+        self.origin = "local"
 
     @property
     def description(self) -> str:
         return "local"
+
+    # -- no users: nobody logs in (tpm.security.guard puts a login in front when there are) --
+
+    async def login_required(self) -> bool:
+        return False
+
+    async def login(self, user: str, password: str) -> LoginAnswer:
+        return LoginAnswer(refusal="this engine has no users: nobody needs to log in")
+
+    async def second_factor(self, code: str) -> LoginAnswer:
+        return await self.login("", "")
+
+    async def logout(self) -> None:
+        return None
+
+    async def confirm(self, secret: str) -> None:
+        return None
+
+    async def whoami(self) -> Identity | None:
+        return None
 
     async def latest(self) -> EngineSnapshot:
         snap = self._engine.publisher.latest
@@ -87,16 +112,19 @@ class LocalEngineClient:
         return [i.symbol for i in self._engine.feed.instruments()]
 
     async def halt(self, *, flatten: bool = False) -> str:
-        return await self._engine.halt("halted from the app", flatten=flatten, actor="app")
+        by = "" if self.actor == "app" else f" by {self.actor}"
+        return await self._engine.halt(
+            f"halted from the app{by}", flatten=flatten, actor=self.actor, origin=self.origin
+        )
 
     async def resume(self) -> str:
-        return await self._engine.resume(actor="app")
+        return await self._engine.resume(actor=self.actor, origin=self.origin)
 
     async def risk_status(self) -> dict[str, Any]:
         return self._engine.risk.status()
 
     async def set_shutdown_orders(self, mode: str) -> None:
-        self._engine.set_shutdown_orders(mode, actor="app")
+        self._engine.set_shutdown_orders(mode, actor=self.actor)
 
     async def replace_order(
         self,
@@ -160,10 +188,10 @@ class LocalEngineClient:
         return await self._engine.desk.trial(text, kind, bars)
 
     async def save_strategy(self, file: str, text: str) -> str:
-        return await self._engine.desk.save(file, text)
+        return await self._engine.desk.save(file, text, actor=self.actor, origin=self.origin)
 
     async def start_strategy(self, file: str) -> str:
-        return await self._engine.desk.start(file)
+        return await self._engine.desk.start(file, actor=self.actor, origin=self.origin)
 
     async def stop_strategy(self, name: str) -> str:
-        return await self._engine.desk.stop(name)
+        return await self._engine.desk.stop(name, actor=self.actor, origin=self.origin)

@@ -496,11 +496,13 @@ class Engine:
 
     # -- actions the app, the command line and the remote API share ---------------------------
 
-    async def halt(self, reason: str, *, flatten: bool = False, actor: str = "engine") -> str:
-        return await self.kill_switch.halt(reason, flatten=flatten, actor=actor)
+    async def halt(
+        self, reason: str, *, flatten: bool = False, actor: str = "engine", origin: str = "local"
+    ) -> str:
+        return await self.kill_switch.halt(reason, flatten=flatten, actor=actor, origin=origin)
 
-    async def resume(self, *, actor: str = "engine") -> str:
-        return await self.kill_switch.resume(actor=actor)
+    async def resume(self, *, actor: str = "engine", origin: str = "local") -> str:
+        return await self.kill_switch.resume(actor=actor, origin=origin)
 
     def apply_settings(self, config: Config) -> set[str]:
         """Take what can change while running (risk limits, scoring, shutdown choice); return

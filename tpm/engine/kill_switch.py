@@ -65,14 +65,16 @@ class KillSwitch:
                 reason or "no reason given",
             )
 
-    async def halt(self, reason: str, *, flatten: bool = False, actor: str = "engine") -> str:
+    async def halt(
+        self, reason: str, *, flatten: bool = False, actor: str = "engine", origin: str = "local"
+    ) -> str:
         """Nothing more goes out: strategies stop, open orders are cancelled, maybe flatten."""
-        await self._move(TradingState.HALTED, reason, actor)
+        await self._move(TradingState.HALTED, reason, actor, origin)
         self._runner.is_trading = False
         cancelled = await self._oms.cancel_all()
         summary = f"halted: {reason}; cancel sent for {cancelled} open orders"
         if flatten:
-            sent = await self.flatten(actor=actor)
+            sent = await self.flatten(actor=actor, origin=origin)
             summary += f"; {sent} flatten orders sent"
         log.warning("%s", summary)
         return summary
@@ -83,13 +85,13 @@ class KillSwitch:
         cancelled = await self._oms.cancel_all()
         return f"reducing: {reason}; cancel sent for {cancelled} open orders"
 
-    async def resume(self, *, actor: str = "engine") -> str:
+    async def resume(self, *, actor: str = "engine", origin: str = "local") -> str:
         """Back to ACTIVE: every check applies again and strategies may trade."""
-        await self._move(TradingState.ACTIVE, f"resumed by {actor}", actor)
+        await self._move(TradingState.ACTIVE, f"resumed by {actor}", actor, origin)
         self._runner.is_trading = True
         return "trading resumed"
 
-    async def flatten(self, *, actor: str = "engine") -> int:
+    async def flatten(self, *, actor: str = "engine", origin: str = "local") -> int:
         """Send market orders closing every position; the only orders a halt lets through."""
         sent = 0
         for view in self._portfolio.views():
@@ -112,7 +114,7 @@ class KillSwitch:
                 sent += 1
             else:
                 log.error("flatten of %s refused: %s", view.symbol, order.reason)
-        await self._store.audit(actor, "risk.flatten", f"{sent} flatten orders sent")
+        await self._store.audit(actor, "risk.flatten", f"{sent} flatten orders sent", origin)
         return sent
 
     async def on_breach(self, breach: Breach) -> None:
@@ -123,11 +125,13 @@ class KillSwitch:
             if breach.limit.flatten:
                 await self.flatten(actor="risk")
 
-    async def _move(self, state: TradingState, reason: str, actor: str) -> None:
+    async def _move(
+        self, state: TradingState, reason: str, actor: str, origin: str = "local"
+    ) -> None:
         previous = self._risk.state
         self._risk.set_state(state, reason)
         await self._store.set_state(STATE_KEY, f"{state.value}|{reason}")
-        await self._store.audit(actor, f"risk.{state.value}", reason)
+        await self._store.audit(actor, f"risk.{state.value}", reason, origin)
         severity = Severity.INFO if state is TradingState.ACTIVE else Severity.ERROR
         title = f"Trading {state}" if state is not TradingState.ACTIVE else "Trading resumed"
         note = Notification(self._risk.state_since_ns, severity, title, reason, "risk")

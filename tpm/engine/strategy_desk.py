@@ -130,7 +130,7 @@ class StrategyDesk:
     def check(self, text: str, kind: str) -> list[StrategyProblem]:
         return check_source(text, kind)
 
-    async def save(self, file: str, text: str) -> str:
+    async def save(self, file: str, text: str, *, actor: str = "app", origin: str = "local") -> str:
         path = self._path(file)
         assert self.folder is not None
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -140,7 +140,9 @@ class StrategyDesk:
             tmp.replace(path)  # whole or not at all
         except OSError as exc:
             raise TpmError(f"{file}: not saved: {exc.strerror}") from None
-        await self._engine.store.audit("app", "strategy.save", f"{file} ({len(text)} chars)")
+        await self._engine.store.audit(
+            actor, "strategy.save", f"{file} ({len(text)} chars)", origin
+        )
         problems = check_source(text, KINDS[path.suffix], file)
         if problems:
             return f"saved {path}; it cannot start until fixed: {problems[0].message}"
@@ -198,7 +200,7 @@ class StrategyDesk:
 
     # -- running ----------------------------------------------------------------------------------
 
-    async def start(self, file: str) -> str:
+    async def start(self, file: str, *, actor: str = "app", origin: str = "local") -> str:
         path = self._path(file)
         try:
             strategies = load_strategy_file(path)
@@ -234,7 +236,7 @@ class StrategyDesk:
         for st in strategies:
             self.sources[st.name] = file
             self.stopped.pop(st.name, None)
-            await e.store.audit("app", "strategy.start", f"{st.name} from {file}")
+            await e.store.audit(actor, "strategy.start", f"{st.name} from {file}", origin)
         what = ", ".join(
             sorted({f"{s} ({st.timeframe.value})" for st in strategies for s in st.symbols})
         )
@@ -245,7 +247,7 @@ class StrategyDesk:
         )
         return f"started {', '.join(names)} on {what}{halted}"
 
-    async def stop(self, name: str) -> str:
+    async def stop(self, name: str, *, actor: str = "app", origin: str = "local") -> str:
         e = self._engine
         st = e.runner.remove(name)
         if st is None:
@@ -255,7 +257,9 @@ class StrategyDesk:
         for o in e.oms.open_orders():
             if o.strategy == name and await e.oms.cancel(o.client_order_id):
                 cancelled += 1
-        await e.store.audit("app", "strategy.stop", f"{name} ({cancelled} orders cancelled)")
+        await e.store.audit(
+            actor, "strategy.stop", f"{name} ({cancelled} orders cancelled)", origin
+        )
         text = f"stopped {name}"
         if cancelled:
             text += f"; cancelled its {cancelled} working order{'s' if cancelled > 1 else ''}"

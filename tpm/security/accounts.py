@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from tpm.domain.users import Role, UserRecord
-from tpm.errors import AccessDenied, AccountError
+from tpm.errors import AccessDenied, AccountError, ConfirmationNeeded, LoginNeeded
 from tpm.security import lockout, totp
 from tpm.security.passwords import Hasher, password_problem
 from tpm.security.qr import qr_lines
@@ -241,12 +241,15 @@ class Accounts:
         await self._store.save_user(user, (s.user, "confirm", "", s.origin))
         self.sessions.confirmed(s)
 
+    async def audit(self, actor: str, action: str, detail: str, origin: str) -> None:
+        await self._store.audit(actor, action, detail, origin)
+
     # -- authorisation -------------------------------------------------------------------------
 
     def session(self, token: str) -> Session:
         s = self.sessions.get(token)
         if s is None:
-            raise AccessDenied("not logged in, or the session ended: log in again")
+            raise LoginNeeded("not logged in, or the session ended: log in again")
         return s
 
     def require(self, token: str, action: Action, *, confirmed: bool = False) -> Session:
@@ -258,7 +261,7 @@ class Accounts:
                 f"{s.user} is a {s.role}: {action.value} needs the {needed_role(action)} role"
             )
         if confirmed and not self.sessions.is_fresh(s):
-            raise AccessDenied(f"{action.value} asks for your code again")
+            raise ConfirmationNeeded(f"{action.value.replace('_', ' ')} asks for your code again")
         return s
 
     # -- helpers -------------------------------------------------------------------------------

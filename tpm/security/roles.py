@@ -33,6 +33,8 @@ class Action(StrEnum):
     REPLACE_ORDER = "replace_order"
     CLOSE_POSITION = "close_position"
     SET_WATCHLIST = "set_watchlist"
+    SAVE_UI_SETTINGS = "save_ui_settings"
+    """save_settings of [ui] keys only: the theme and toasts are each user's own choice."""
     TRY_STRATEGY = "try_strategy"
     SAVE_STRATEGY = "save_strategy"
     START_STRATEGY = "start_strategy"
@@ -67,6 +69,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
             Action.STRATEGY_FILES,
             Action.READ_STRATEGY,
             Action.CHECK_STRATEGY,
+            Action.SAVE_UI_SETTINGS,
         )
     },
     **{

@@ -58,6 +58,14 @@ class Sessions:
         s.seen_ns = self._clock()
         return s
 
+    def alive(self, token: str) -> Session | None:
+        """The session of `token` if it has not ended, without counting this as use (a
+        screen refreshing itself is not the user at the keyboard)."""
+        s = self._by_token.get(token)
+        if s is None or self.expiry(s) is not None:
+            return None
+        return s
+
     def expiry(self, s: Session) -> str | None:
         """Why `s` has ended, if it has."""
         now = self._clock()

@@ -14,14 +14,18 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
-from textual.worker import Worker
+from textual.worker import Worker, WorkerFailed
 
 from tpm.domain import Notification, Severity
 from tpm.domain.client import EngineClient
 from tpm.domain.snapshot import EngineSnapshot
+from tpm.domain.users import Identity
+from tpm.errors import AccessDenied, LoginNeeded
+from tpm.ui.gate import LoginGate
 from tpm.ui.messages import SymbolPicked
 from tpm.ui.screens.dashboard import DashboardScreen
 from tpm.ui.screens.dialogs import QuitDialog
+from tpm.ui.screens.login import LoginScreen
 
 __all__ = ["TpmApp"]
 
@@ -76,6 +80,7 @@ class TpmApp(App[None]):
         Binding("5", "switch_mode('settings')", "Settings", group=_SCREENS),
         Binding("question_mark", "show_help_panel", "Help"),
         Binding("q", "request_quit", "Quit"),
+        Binding("ctrl+l", "log_out", "Log out", show=False),
     ]
 
     snapshot: var[EngineSnapshot | None] = var(None)
@@ -88,7 +93,11 @@ class TpmApp(App[None]):
         theme: str = "textual-dark",
     ) -> None:
         super().__init__()
-        self.client = client
+        self.gate = LoginGate(client)
+        # Screens' calls wait behind the gate until someone is logged in.
+        self.client: EngineClient = self.gate
+        self.who: Identity | None = None
+        """Who is logged in; None when the engine has no users."""
         self._theme_name = theme
         self._start = start
         self._last_note: int | None = None
@@ -125,13 +134,38 @@ class TpmApp(App[None]):
                 self.start_error = str(exc)
                 self.notify(f"The engine could not start: {exc}", severity="error", timeout=30)
                 return
-        ui = (await self.client.settings()).get("ui", {})
-        self.toasts = {k: bool(v) for k, v in ui.items() if k.startswith("toast_")}
-        async for snap in self.client.snapshots():
-            self._toast(snap)
-            self.snapshot = snap
-            if self._prebuild is None:
-                self._prebuild = self._build_screens()
+        reason = ""
+        while True:
+            await self._log_in(reason)
+            if not self.toasts:
+                ui = (await self.client.settings()).get("ui", {})
+                self.toasts = {k: bool(v) for k, v in ui.items() if k.startswith("toast_")}
+            try:
+                async for snap in self.client.snapshots():
+                    self._toast(snap)
+                    self.snapshot = snap
+                    if self._prebuild is None:
+                        self._prebuild = self._build_screens()
+            except LoginNeeded as exc:  # idle too long, too old, or logged out
+                reason = str(exc)
+                continue
+            return
+
+    async def _log_in(self, reason: str) -> None:
+        """Ask for a login when the engine has users (the gate holds every call meanwhile)."""
+        gate = self.gate
+        if not await gate.inner.login_required():
+            gate.open.set()
+            return
+        gate.open.clear()
+        self.who = None
+        self.who = await self.push_screen_wait(LoginScreen(gate.inner.description, reason))
+        self.sub_title = f"{self.who.user} ({self.who.role})"
+        gate.open.set()
+
+    async def action_log_out(self) -> None:
+        """End the session; the login screen comes back with the next snapshot."""
+        await self.gate.inner.logout()
 
     @work(group="prebuild")
     async def _build_screens(self) -> None:
@@ -170,6 +204,12 @@ class TpmApp(App[None]):
         self.screens_built.set()
 
     def _handle_exception(self, error: Exception) -> None:
+        # A refusal (the role may not, the session ended) is a sentence for the user, never
+        # a reason to close the app: a viewer pressing a trading key is told, and stays.
+        refused = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(refused, AccessDenied):
+            self.notify(str(refused), title="Not allowed", severity="warning", timeout=8)
+            return
         # Quitting can come while a screen is half built in the background (its widgets
         # mounting as the app closes them); what such a screen raises then harms nothing, as
         # the session is over, and must not turn a clean quit into a traceback.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,7 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-__all__ = ["AskText", "Confirm", "QuitDialog"]
+from tpm.errors import AccessDenied, ConfirmationNeeded
+from tpm.ui.context import client_of
+
+__all__ = ["AskText", "Confirm", "QuitDialog", "confirmed"]
+
+T = TypeVar("T")
 
 _CSS = """
 Confirm, AskText, QuitDialog { align: center middle; }
@@ -61,14 +69,14 @@ class AskText(ModalScreen[str | None]):
     DEFAULT_CSS = _CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, placeholder: str = "") -> None:
+    def __init__(self, question: str, placeholder: str = "", *, secret: bool = False) -> None:
         super().__init__()
-        self._question, self._placeholder = question, placeholder
+        self._question, self._placeholder, self._secret = question, placeholder, secret
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._question)
-            yield Input(placeholder=self._placeholder)
+            yield Input(placeholder=self._placeholder, password=self._secret)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -112,3 +120,22 @@ class QuitDialog(ModalScreen[str | None]):
 
     def action_answer(self, value: str | None) -> None:
         self.dismiss(value)
+
+
+async def confirmed(screen: Any, call: Callable[[], Awaitable[T]]) -> T | None:
+    """`call()`; when it asks for the code again (resuming, lifting a risk limit), ask for it,
+    confirm, and call again. None when the user gives up (Escape)."""
+    try:
+        return await call()
+    except ConfirmationNeeded as exc:
+        question = f"{str(exc).capitalize()}: the 6-digit code (or, without it, the password)"
+    while True:
+        secret = await screen.app.push_screen_wait(AskText(question, secret=True))
+        if not secret:
+            return None
+        try:
+            await client_of(screen).confirm(secret)
+        except AccessDenied as wrong:
+            question = f"{str(wrong).capitalize()}. Try again, or Escape to give up"
+            continue
+        return await call()

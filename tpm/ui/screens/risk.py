@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from tpm.ui.context import client_of
-from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.screens.dialogs import Confirm, confirmed
 
 __all__ = ["HaltDialog", "RiskDialog", "risk_table"]
 
@@ -208,7 +208,9 @@ async def kill_switch(screen: ModalScreen[None] | Any) -> None:
             )
         )
         if sure:
-            screen.notify(await client.resume(), severity="warning")
+            said = await confirmed(screen, client.resume)
+            if said is not None:
+                screen.notify(said, severity="warning")
         return
     choice = await screen.app.push_screen_wait(HaltDialog())
     if choice is not None:

@@ -10,7 +10,7 @@ from textual.widgets import Button
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.errors import ConfigError, TpmError
 from tpm.ui.context import client_of
-from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.screens.dialogs import Confirm, confirmed
 from tpm.ui.screens.live import LiveScreen
 from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.settings.form import SettingsForm
@@ -94,14 +94,18 @@ class SettingsScreen(LiveScreen):
             if not sure:
                 self.notify("Nothing saved; your edits are kept", severity="warning")
                 return
+        client = client_of(self)
         try:
-            said = await client_of(self).save_settings(changes)
+            said = await confirmed(self, lambda: client.save_settings(changes))
         except ConfigError as exc:
             form.show_errors(str(exc))
             self.notify(str(exc), title="Nothing saved", severity="error", timeout=15)
             return
         except (TpmError, OSError) as exc:  # no config file, disk full, engine out of reach
             self.notify(str(exc), title="Nothing saved", severity="error", timeout=15)
+            return
+        if said is None:
+            self.notify("Nothing saved; your edits are kept", severity="warning")
             return
         form.saved(changes)
         n = len(changes)

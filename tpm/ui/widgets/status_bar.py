@@ -45,6 +45,9 @@ class StatusBar(Widget):
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("tpm ", style="bold")
+        who = getattr(self.app, "who", None)
+        if who is not None:  # the engine has users: say who is at the keyboard
+            text.append(f"{who.user} ({who.role}) ", style="bold cyan")
         snap = self.snapshot
         now_s = time.time() if snap is None else snap.ts_ns / 1e9
         text.append(time.strftime("%H:%M:%S UTC", time.gmtime(now_s)), style="dim")

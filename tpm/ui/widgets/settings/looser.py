@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tpm.config.loosening import loosens
 from tpm.ui.widgets.settings.schema import show_number
 
 __all__ = ["loosenings"]
@@ -30,43 +31,30 @@ _NAMES = {
     "drawdown.max_pct": "the drawdown limit",
 }
 
-# Numeric limits where a smaller value lets more through (a shorter window catches fewer repeats).
-_SMALLER_IS_LOOSER = frozenset({"repeat_guard.window_s"})
-
 
 def _check(section: str) -> str:
     return section.replace("_", " ")
 
 
 def _sentence(key: str, old: Any, new: Any) -> str | None:
+    if not loosens(key, old, new):
+        return None
     section, _, name = key.removeprefix("risk.").partition(".")
     short = f"{section}.{name}"
     if name == "enabled":
-        return f"This turns off the {_check(section)} check." if old and not new else None
+        return f"This turns off the {_check(section)} check."
     if name == "allow_short":
-        return "This lets sells open or grow short positions." if new and not old else None
+        return "This lets sells open or grow short positions."
     if name == "flatten":
-        return (
-            f"This stops a {_check(section)} breach from closing every position."
-            if old and not new
-            else None
-        )
+        return f"This stops a {_check(section)} breach from closing every position."
     if name == "action":
-        return (
-            f"This lets a {_check(section)} breach reduce positions instead of halting trading."
-            if old == "halt" and new == "reduce"
-            else None
-        )
+        return f"This lets a {_check(section)} breach reduce positions instead of halting trading."
     if not isinstance(old, int | float) or not isinstance(new, int | float):
-        return None
+        return f"This loosens {key}."
+    if new < old:
+        return f"This shortens risk.{short} from {show_number(old)} to {show_number(new)}."
     label = _NAMES.get(short, f"risk.{short}")
-    if short in _SMALLER_IS_LOOSER:
-        if new < old:
-            return f"This shortens risk.{short} from {show_number(old)} to {show_number(new)}."
-        return None
-    if new > old:
-        return f"This raises {label} from {show_number(old)} to {show_number(new)}."
-    return None
+    return f"This raises {label} from {show_number(old)} to {show_number(new)}."
 
 
 def loosenings(changes: Mapping[str, Any], before: Mapping[str, Any]) -> list[str]:
