@@ -171,7 +171,8 @@ def _keys(model: type[BaseModel], prefix: str = "") -> set[str]:
 def _flatten(d: dict[str, object], prefix: str = "") -> set[str]:
     out = set()
     for k, v in d.items():
-        out |= _flatten(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}"}
+        nested = isinstance(v, dict) and bool(v)  # an empty inline table is a key's value
+        out |= _flatten(v, f"{prefix}{k}.") if nested else {f"{prefix}{k}"}  # type: ignore[arg-type]
     return out
 
 

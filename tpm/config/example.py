@@ -31,7 +31,7 @@ def _render(model: BaseModel, path: list[str], lines: list[str]) -> None:
         value = getattr(model, name)
         if isinstance(value, BaseModel):
             tables.append((name, value))
-        elif isinstance(value, dict):
+        elif isinstance(value, dict) and _holds_tables(field.annotation):
             keyed.append((name, field.description or "", typing.get_args(field.annotation)[1]))
         else:
             scalars.append((name, field.description or "", value))
@@ -60,6 +60,14 @@ def _toml_value(value: Any) -> str:
         if value and isinstance(value[0], BaseModel):
             raise ValueError("a list of tables has no default to show")
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, float) and value.is_integer():
         return f"{value:.1f}"
     return repr(value)
+
+
+def _holds_tables(annotation: Any) -> bool:
+    """A dict of sections ([risk.strategies.NAME]) rather than of plain values."""
+    args = typing.get_args(annotation)
+    return len(args) == 2 and isinstance(args[1], type) and issubclass(args[1], BaseModel)

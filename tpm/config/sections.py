@@ -18,6 +18,7 @@ __all__ = [
     "FeedConfig",
     "MarketConfig",
     "PaperBrokerConfig",
+    "RemoteConfig",
     "ReplayFeedConfig",
     "ReplayFileConfig",
     "SecurityConfig",
@@ -175,6 +176,22 @@ class SecurityConfig(Section):
     each password at its next login."""
 
 
+class RemoteConfig(Section):
+    listen: str = ""
+    """HOST:PORT where `tpm --headless` serves attached UIs (tpm attach); empty: no server.
+    A loopback address (127.0.0.1:8765) is the safe choice; reach it through an SSH tunnel."""
+    tls_cert: str = ""
+    """PEM certificate file; with tls_key, the server speaks wss:// (needed off loopback)."""
+    tls_key: str = ""
+    """PEM private key file of tls_cert."""
+    allow_insecure: bool = False
+    """Serve a non-loopback address without TLS anyway (warned at every start)."""
+    max_message_kib: int = Field(64, ge=4, le=4096)
+    """The largest message a client may send, in KiB; a larger one is refused and counted."""
+    engines: dict[str, str] = Field(default_factory=dict)
+    """Engines `tpm attach NAME` knows, by name: {vps = "wss://vps.example:8765"}."""
+
+
 class StrategiesConfig(Section):
     files: Annotated[tuple[str, ...], Lax] = ()
     """Strategy files (.toml rules or .py, see README) the engine runs from the start."""
@@ -199,3 +216,4 @@ class Config(Section):
     strategies: StrategiesConfig = StrategiesConfig()
     ui: UiConfig = UiConfig()
     security: SecurityConfig = SecurityConfig()
+    remote: RemoteConfig = RemoteConfig()

@@ -1,0 +1,171 @@
+"""RemoteEngineClient: the EngineClient of `tpm attach`, over the control API's websocket.
+
+Calls are sent with an id and answered in any order; results are decoded against the
+EngineClient's own type hints, and an error comes back as the same exception class
+(AccessDenied, LoginNeeded, ConfigError, ...). Snapshots are latest-wins. When the connection
+drops, pending calls fail with a sentence, the next call reconnects, and the snapshot stream
+says the login must be given again (the session lived on the connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import ssl
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from tpm import errors
+from tpm.domain.snapshot import EngineSnapshot
+from tpm.errors import LoginNeeded, TpmError
+from tpm.remote.codec import CodecError, decode, encode
+from tpm.remote.protocol import ERRORS, OPS, SUBSCRIBE, signature
+
+__all__ = ["RemoteEngineClient"]
+
+log = logging.getLogger("tpm.remote")
+
+_ENDED = object()  # put on the snapshot slot when the stream stops
+
+
+class RemoteEngineClient:
+    """Implements tpm.domain.client.EngineClient for an engine at `url` (ws:// or wss://)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        tls: ssl.SSLContext | None = None,
+        call_timeout_s: float = 120.0,
+        max_frame: int = 16 * 1024 * 1024,
+    ) -> None:
+        self.url = url
+        self._tls = tls
+        self._timeout = call_timeout_s
+        self._max_frame = max_frame
+        self._ws: ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._slot: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
+        self._connecting = asyncio.Lock()
+        self._ended = ""
+
+    @property
+    def description(self) -> str:
+        return self.url
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+    # -- the calls -----------------------------------------------------------------------------
+
+    def __getattr__(self, op: str) -> Callable[..., Any]:
+        if op not in OPS:
+            raise AttributeError(op)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            names = list(signature(op).params)
+            kwargs.update(zip(names, args, strict=False))
+            return await self._call(op, kwargs)
+
+        return call
+
+    async def snapshots(self) -> AsyncIterator[EngineSnapshot]:
+        await self._call(SUBSCRIBE, {})
+        while True:
+            item = await self._slot.get()
+            if item is _ENDED:
+                raise LoginNeeded(self._ended or "the session ended: log in again")
+            yield item
+
+    async def _call(self, op: str, args: dict[str, Any]) -> Any:
+        ws = await self._connected()
+        rid = next(self._ids)
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = reply
+        try:
+            frame = {"id": rid, "op": op, "args": {k: encode(v) for k, v in args.items()}}
+            await ws.send(json.dumps(frame, allow_nan=False))
+            async with asyncio.timeout(self._timeout):
+                answer = await reply
+        except TimeoutError:
+            raise TpmError(f"{op}: no answer from {self.url} in {self._timeout:g}s") from None
+        except ConnectionClosed:
+            raise TpmError(f"{op}: the connection to {self.url} closed") from None
+        finally:
+            self._pending.pop(rid, None)
+        if "error" in answer:
+            raise _exception(answer["error"])
+        if op == SUBSCRIBE:
+            return None
+        try:
+            return decode(answer.get("ok"), signature(op).result, op)
+        except CodecError as exc:
+            raise TpmError(f"{op}: the engine's answer does not read: {exc}") from None
+
+    # -- the connection ------------------------------------------------------------------------
+
+    async def _connected(self) -> ClientConnection:
+        async with self._connecting:
+            if self._ws is not None and self._reader is not None and not self._reader.done():
+                return self._ws
+            try:
+                self._ws = await connect(
+                    self.url, ssl=self._tls, max_size=self._max_frame, open_timeout=15
+                )
+            except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+                raise TpmError(f"cannot reach the engine at {self.url}: {exc}") from None
+            self._reader = asyncio.create_task(self._read(self._ws), name="remote-reader")
+            return self._ws
+
+    async def _read(self, ws: ClientConnection) -> None:
+        why = f"the connection to {self.url} was lost: log in again"
+        try:
+            async for frame in ws:
+                msg = json.loads(frame)
+                if "snapshot" in msg:
+                    self._offer(decode(msg["snapshot"], EngineSnapshot, "snapshot"))
+                elif msg.get("event") == "session_ended":
+                    self._ended = str(msg.get("message", ""))
+                    self._offer(_ENDED)
+                else:
+                    waiting = self._pending.get(msg.get("id"))
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result(msg)
+        except ConnectionClosed as exc:
+            if exc.rcvd is not None and exc.rcvd.reason:
+                why = f"the engine closed the connection ({exc.rcvd.reason}): log in again"
+        except (ValueError, CodecError) as exc:
+            log.error("a frame from %s does not read: %s", self.url, exc)
+            why = f"the engine sent what does not read ({exc}): log in again"
+            await ws.close(1002, "unreadable frame")
+        finally:
+            for waiting in self._pending.values():
+                if not waiting.done():
+                    waiting.set_exception(ConnectionClosed(None, None))
+            self._ended = why
+            self._offer(_ENDED)
+
+    def _offer(self, item: Any) -> None:
+        """Latest wins: an unread snapshot is replaced by a newer one."""
+        if self._slot.full():
+            self._slot.get_nowait()
+        self._slot.put_nowait(item)
+
+
+def _exception(error: Any) -> Exception:
+    kind = str(error.get("type", "TpmError")) if isinstance(error, dict) else "TpmError"
+    message = str(error.get("message", "")) if isinstance(error, dict) else str(error)
+    cls = getattr(errors, kind, None) if kind in ERRORS else None
+    if isinstance(cls, type) and issubclass(cls, TpmError):
+        return cls(message)
+    return TpmError(message)

@@ -1,0 +1,218 @@
+"""JSON for what crosses the wire between an engine and an attached UI.
+
+Values are encoded plainly (a dataclass as an object of its fields, an enum as its value, a
+tuple as a list) and decoded against the type the receiver expects, read from the type hints
+of the EngineClient call or the dataclass field. Decoding is validation: a wrong type, a
+missing or unknown field, a number where a word belongs, each raises CodecError naming the
+path to it. Exact numbers travel as strings ({"$d": "101.25"}) and never lose a digit;
+floats that JSON cannot write (NaN, infinities) travel as {"$f": "nan"}.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["CodecError", "decode", "encode", "hints"]
+
+_MAX_DEPTH = 32
+
+
+class CodecError(ValueError):
+    """A value that does not match the type expected; the message names where."""
+
+
+def encode(value: Any) -> Any:
+    """A JSON-ready form of `value` (see the module's docstring)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$f": repr(value)}
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, enum.Enum):
+        return encode(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(encode(v) for v in value)
+    raise CodecError(f"cannot send a {type(value).__name__}")
+
+
+def decode(data: Any, expected: Any, path: str = "value") -> Any:
+    """`data` (parsed JSON) as a value of the type `expected`; CodecError when it is not one."""
+    return _decode(data, expected, path, 0)
+
+
+@functools.cache
+def hints(obj: Any) -> dict[str, Any]:
+    """The resolved type hints of a function or a dataclass."""
+    return typing.get_type_hints(obj)
+
+
+def _decode(data: Any, t: Any, path: str, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise CodecError(f"{path}: nested too deep")
+    if t is Any:
+        return _plain(data, path, depth)
+    if isinstance(t, typing.NewType):
+        return _decode(data, t.__supertype__, path, depth)
+    origin = typing.get_origin(t)
+    if origin in (typing.Union, types.UnionType):
+        arms = typing.get_args(t)
+        if data is None and type(None) in arms:
+            return None
+        problems = []
+        for arm in arms:
+            if arm is type(None):
+                continue
+            try:
+                return _decode(data, arm, path, depth)
+            except CodecError as exc:
+                problems.append(str(exc))
+        raise CodecError(problems[0] if len(problems) == 1 else f"{path}: {_what(t)} expected")
+    if origin is typing.Literal:
+        if data in typing.get_args(t):
+            return data
+        raise CodecError(f"{path}: one of {', '.join(map(repr, typing.get_args(t)))} expected")
+    if t is type(None):
+        if data is None:
+            return None
+        raise CodecError(f"{path}: null expected")
+    if origin is not None:
+        return _container(data, t, origin, path, depth)
+    if isinstance(t, type):
+        return _scalar_or_record(data, t, path, depth)
+    raise CodecError(f"{path}: cannot read a {t!r}")
+
+
+def _scalar_or_record(data: Any, t: type, path: str, depth: int) -> Any:
+    if t is bool:
+        if isinstance(data, bool):
+            return data
+    elif t is int:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return data
+    elif t is float:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return float(data)
+        if isinstance(data, dict) and set(data) == {"$f"} and data["$f"] in ("nan", "inf", "-inf"):
+            return float(data["$f"])
+    elif t is str:
+        if isinstance(data, str):
+            return data
+    elif t is Decimal:
+        text = data.get("$d") if isinstance(data, dict) and set(data) == {"$d"} else None
+        if isinstance(text, str) and len(text) <= 64:
+            try:
+                d = Decimal(text)
+            except InvalidOperation:
+                pass
+            else:
+                if d.is_finite():
+                    return d
+    elif issubclass(t, enum.Enum):
+        try:
+            return t(data)
+        except ValueError:
+            raise CodecError(
+                f"{path}: one of {', '.join(repr(m.value) for m in t)} expected"
+            ) from None
+    elif dataclasses.is_dataclass(t):
+        return _record(data, t, path, depth)
+    else:
+        raise CodecError(f"{path}: cannot read a {t.__name__}")
+    raise CodecError(f"{path}: {_what(t)} expected, got {_kind(data)}")
+
+
+def _record(data: Any, t: type, path: str, depth: int) -> Any:
+    if not isinstance(data, dict):
+        raise CodecError(f"{path}: an object ({t.__name__}) expected, got {_kind(data)}")
+    fields = {f.name: f for f in dataclasses.fields(t) if f.init}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise CodecError(f"{path}: unknown field {unknown[0]!r} for {t.__name__}")
+    types_ = hints(t)
+    values = {}
+    for name, f in fields.items():
+        if name in data:
+            values[name] = _decode(data[name], types_[name], f"{path}.{name}", depth + 1)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise CodecError(f"{path}: field {name!r} of {t.__name__} is missing")
+    try:
+        return t(**values)
+    except (TypeError, ValueError) as exc:  # a dataclass's own checks
+        raise CodecError(f"{path}: not a valid {t.__name__}: {exc}") from None
+
+
+def _container(data: Any, t: Any, origin: Any, path: str, depth: int) -> Any:
+    args = typing.get_args(t)
+    if origin in (dict, Mapping):
+        if not isinstance(data, dict):
+            raise CodecError(f"{path}: an object expected, got {_kind(data)}")
+        kt, vt = args or (str, Any)
+        return {
+            _decode(k, kt, f"{path} key", depth + 1): _decode(v, vt, f"{path}[{k!r}]", depth + 1)
+            for k, v in data.items()
+        }
+    if origin in (set, frozenset, AbstractSet):
+        if not isinstance(data, list):
+            raise CodecError(f"{path}: a list expected, got {_kind(data)}")
+        item = args[0] if args else Any
+        return frozenset(_decode(v, item, f"{path}[{i}]", depth + 1) for i, v in enumerate(data))
+    if origin in (list, tuple, Sequence):
+        if not isinstance(data, list):
+            raise CodecError(f"{path}: a list expected, got {_kind(data)}")
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(data) != len(args):
+                raise CodecError(f"{path}: {len(args)} items expected, got {len(data)}")
+            return tuple(
+                _decode(v, a, f"{path}[{i}]", depth + 1)
+                for i, (v, a) in enumerate(zip(data, args, strict=True))
+            )
+        item = args[0] if args else Any
+        items = [_decode(v, item, f"{path}[{i}]", depth + 1) for i, v in enumerate(data)]
+        return items if origin is list else tuple(items)
+    raise CodecError(f"{path}: cannot read a {t!r}")
+
+
+def _plain(data: Any, path: str, depth: int) -> Any:
+    """Untyped JSON (settings, risk status), with exact numbers and special floats restored."""
+    if depth > _MAX_DEPTH:
+        raise CodecError(f"{path}: nested too deep")
+    if isinstance(data, dict):
+        if set(data) == {"$d"}:
+            return _decode(data, Decimal, path, depth)
+        if set(data) == {"$f"}:
+            return _decode(data, float, path, depth)
+        return {str(k): _plain(v, f"{path}[{k!r}]", depth + 1) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(data)]
+    return data
+
+
+def _what(t: Any) -> str:
+    names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+    if t is Decimal:
+        return 'an exact number ({"$d": "1.5"})'
+    return names.get(t, getattr(t, "__name__", str(t)))
+
+
+def _kind(data: Any) -> str:
+    if data is None:
+        return "null"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text"}.get(
+        type(data), "a list" if isinstance(data, list) else "an object"
+    )
