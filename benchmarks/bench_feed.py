@@ -19,7 +19,7 @@ from tpm.adapters.feeds.sim_universe import UNIVERSE, SymbolSpec
 from tpm.domain import Bar, Instrument, Timeframe
 from tpm.engine.protocols import MarketEvent
 
-__all__ = ["BenchFeed", "FeedClock", "build_sim", "pregenerate"]
+__all__ = ["BenchFeed", "FeedClock", "build_sim", "pregenerate", "universe"]
 
 Batch = Sequence[MarketEvent]
 
@@ -30,8 +30,8 @@ async def _aclose(it: AsyncIterator[Any]) -> None:
         await aclose()
 
 
-def build_sim(symbols: int, tick_hz: float, seed: int) -> sim.SimulatedMarket:
-    """A non-realtime SimulatedMarket of `symbols` symbols, cloning the universe if it is short."""
+def universe(symbols: int) -> tuple[SymbolSpec, ...]:
+    """The sim universe, cloned (AAPL.2, AAPL.3, ...) until it has `symbols` symbols."""
     specs: list[SymbolSpec] = list(UNIVERSE)
     copy = 2
     while len(specs) < symbols:
@@ -39,7 +39,12 @@ def build_sim(symbols: int, tick_hz: float, seed: int) -> sim.SimulatedMarket:
             inst = dataclasses.replace(s.instrument, symbol=f"{s.symbol}.{copy}")
             specs.append(dataclasses.replace(s, instrument=inst))
         copy += 1
-    with mock.patch.object(sim, "UNIVERSE", tuple(specs[:symbols])):
+    return tuple(specs[:symbols])
+
+
+def build_sim(symbols: int, tick_hz: float, seed: int) -> sim.SimulatedMarket:
+    """A non-realtime SimulatedMarket of `symbols` symbols, cloning the universe if it is short."""
+    with mock.patch.object(sim, "UNIVERSE", universe(symbols)):
         return sim.SimulatedMarket(seed=seed, symbols=symbols, realtime=False, tick_hz=tick_hz)
 
 

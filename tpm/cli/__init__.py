@@ -44,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     users.add_parsers(sub)
+    att = sub.add_parser(
+        "attach",
+        help="open the app on a remote engine (tpm --headless with [remote] listen)",
+        description="Run the app on an engine elsewhere: ws://HOST:PORT (or wss:// with TLS), "
+        "or a name from [remote] engines. For a server on a loopback address, forward the "
+        "port first: ssh -L 8765:127.0.0.1:8765 box.",
+    )
+    att.add_argument("target", help="ws://HOST:PORT, wss://HOST:PORT, or an engine's name")
+    att.add_argument(
+        "--cafile", metavar="FILE", help="with wss://: the certificate authority to trust"
+    )
 
     imp = sub.add_parser(
         "import",
@@ -278,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "optimize": commands.optimize,
         "user": commands.user,
         "audit": commands.audit,
+        "attach": commands.attach,
     }
     if args.command is None:
         handler: Command = commands.headless if args.headless else commands.app

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "app",
+    "attach",
     "audit",
     "db",
     "fills",
@@ -76,9 +77,11 @@ async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
     import signal
 
     from tpm.cli import report
+    from tpm.cli.remote import listen_of, start_server
     from tpm.cli.wiring import build_engine, database_url
     from tpm.store.db import redact
 
+    where = listen_of(config)  # an unsafe address stops us before anything starts
     engine = build_engine(config, paths)
     log.info(
         "tpm %s headless: config %s, database %s",
@@ -87,6 +90,7 @@ async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
         redact(database_url(config, paths)),
     )
     started = time.monotonic()
+    server = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -103,6 +107,8 @@ async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
             log.info("stopped during start-up")
         else:
             starting.result()
+            if where is not None:
+                server = await start_server(engine, config, where, paths.config_file)
             remaining = None if duration_s <= 0 else duration_s
             try:
                 await asyncio.wait_for(stopping, remaining)
@@ -111,6 +117,8 @@ async def _headless(config: Config, paths: Paths, duration_s: float) -> int:
         stopping.cancel()
         log.info("stopping")
     finally:
+        if server is not None:
+            await server.close()
         await engine.stop()
     print(report.summary(engine, time.monotonic() - started), file=sys.stderr)
     return 0
@@ -278,6 +286,12 @@ def backtest(args: argparse.Namespace) -> int:
 
     config, paths = _setup(args)
     return backtest_command(args, config, paths)
+
+
+def attach(args: argparse.Namespace) -> int:
+    from tpm.cli.remote import attach as attach_app
+
+    return attach_app(args)
 
 
 def user(args: argparse.Namespace) -> int:

@@ -191,6 +191,21 @@ class RemoteConfig(Section):
     engines: dict[str, str] = Field(default_factory=dict)
     """Engines `tpm attach NAME` knows, by name: {vps = "wss://vps.example:8765"}."""
 
+    @model_validator(mode="after")
+    def _address_and_tls(self) -> RemoteConfig:
+        if self.listen:
+            host, sep, port = self.listen.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(
+                    f"listen {self.listen!r}: HOST:PORT, e.g. 127.0.0.1:8765 or [::1]:8765"
+                )
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key go together: give both, or neither")
+        for name, url in self.engines.items():
+            if not url.startswith(("ws://", "wss://")):
+                raise ValueError(f"engines.{name} {url!r}: a ws:// or wss:// address")
+        return self
+
 
 class StrategiesConfig(Section):
     files: Annotated[tuple[str, ...], Lax] = ()

@@ -56,6 +56,8 @@ class RemoteServer:
         self.counters: Counter[str] = Counter()
         """Refused frames by reason, dropped clients, errors."""
         self.clients = 0
+        self.port = 0
+        """The port served on, once started (the one chosen, for port 0)."""
         self._server: Server | None = None
         self._last: tuple[Any, str] | None = None  # the newest snapshot, encoded once for all
 
@@ -72,7 +74,8 @@ class RemoteServer:
             ping_timeout=20,
         )
         sockets = list(self._server.sockets)
-        return int(sockets[0].getsockname()[1]) if sockets else port
+        self.port = int(sockets[0].getsockname()[1]) if sockets else port
+        return self.port
 
     async def close(self) -> None:
         if self._server is not None:

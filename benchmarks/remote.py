@@ -1,0 +1,169 @@
+"""Snapshot fan-out: an engine serving 0, 1, 10 and 50 attached clients on loopback.
+
+The engine is built as `tpm --headless` builds it from the default config, on a simulated
+market of 200 symbols ticking 10 times a second each, with snapshots at 10 Hz and the control
+API on 127.0.0.1. Clients run in a separate process (so their work is not counted as the
+engine's): each logs in as a real user and subscribes, then counts the snapshot frames it
+receives and parses each one (json.loads), as an attached UI would before decoding it.
+
+For every client count it prints the frames per second delivered to all clients together,
+the share of ideal delivery (clients x snapshots the engine published), and the engine
+process's CPU over the same window, against the same engine with no clients.
+
+Usage: python benchmarks/remote.py [--seconds S] [--counts 0,1,10,50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+from unittest import mock
+
+from bench_feed import universe
+from websockets.asyncio.client import connect
+
+from tpm.adapters.feeds import sim
+
+PASSWORD = "violet tram 42"
+
+
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _clients(conn: Connection, url: str, n: int, seconds: float) -> None:
+    """In its own process: `n` clients log in, subscribe, and count frames for `seconds`."""
+
+    async def one(i: int, counts: list[int], start: asyncio.Event) -> None:
+        async with connect(url, max_size=2**25) as ws:
+            login = {"user": "bench", "password": PASSWORD}
+            await ws.send(json.dumps({"id": 1, "op": "login", "args": login}))
+            answer = json.loads(await ws.recv())
+            assert answer.get("ok", {}).get("who"), answer
+            await ws.send(json.dumps({"id": 2, "op": "subscribe"}))
+            await start.wait()
+            async with asyncio.timeout(seconds):
+                try:
+                    while True:
+                        msg = json.loads(await ws.recv())
+                        if "snapshot" in msg:
+                            counts[i] += 1
+                except TimeoutError:
+                    return
+
+    async def run() -> list[int]:
+        counts = [0] * n
+        start = asyncio.Event()
+        tasks = [asyncio.create_task(one(i, counts, start)) for i in range(n)]
+        await asyncio.sleep(0)
+        conn.send("ready")
+        conn.recv()  # the engine's clock starts
+        start.set()
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), seconds + 30)
+        except TimeoutError:
+            pass
+        return counts
+
+    conn.send(asyncio.run(run()))
+
+
+async def measure(counts: list[int], seconds: float) -> list[dict[str, Any]]:
+    from tpm.cli.remote import Listen, start_server
+    from tpm.cli.wiring import build_accounts, build_engine
+    from tpm.config import Config, resolve_paths
+    from tpm.domain.users import Role
+    from tpm.store.sql_store import SqlStore
+
+    results = []
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["TPM_HOME"] = home
+        paths = resolve_paths(None)
+        config = Config.model_validate(
+            {
+                "feed": {"sim": {"symbols": 200, "tick_hz": 10.0}},
+                "engine": {"snapshot_hz": 10.0, "log_level": "warning"},
+                "remote": {"listen": "127.0.0.1:0"},
+            }
+        )
+        with mock.patch.object(sim, "UNIVERSE", universe(200)):  # the sim has fewer
+            engine = build_engine(config, paths)
+        await engine.start()
+        store = engine.store
+        assert isinstance(store, SqlStore)
+        accounts = build_accounts(config, store)
+        await accounts.add("bench", Role.TRADER, PASSWORD, actor="bench")
+        server = await start_server(engine, config, Listen("127.0.0.1", 0, None), None)
+        assert server.port
+        url = f"ws://127.0.0.1:{server.port}"
+        await asyncio.sleep(3)  # the feed's warm-up
+        try:
+            for n in counts:
+                results.append(await _window(engine, url, n, seconds))
+                r = results[-1]
+                say(
+                    f"  {n:3d} clients: {r['frames_per_s']:8.1f} frames/s delivered "
+                    f"({r['delivered_pct']:.0f}% of {r['published_per_s']:.1f}/s x {n}), "
+                    f"engine CPU {r['engine_cpu_pct']:.1f}%"
+                )
+        finally:
+            await server.close()
+            await engine.stop()
+    return results
+
+
+async def _window(engine: Any, url: str, n: int, seconds: float) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = None
+    if n:
+        proc = ctx.Process(target=_clients, args=(child, url, n, seconds))
+        proc.start()
+        await asyncio.to_thread(parent.recv)  # clients connect and log in before the window
+        await asyncio.sleep(1.0)
+        parent.send("go")
+    v0 = engine.publisher.latest.version
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    published = engine.publisher.latest.version - v0
+    got: list[int] = []
+    if proc is not None:
+        got = await asyncio.to_thread(parent.recv)
+        proc.join()
+    frames = sum(got)
+    ideal = published * n
+    return {
+        "clients": n,
+        "frames_per_s": frames / wall,
+        "published_per_s": published / wall,
+        "delivered_pct": 100.0 * frames / ideal if ideal else 100.0,
+        "engine_cpu_pct": 100.0 * cpu / wall,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=15.0)
+    p.add_argument("--counts", default="0,1,10,50")
+    args = p.parse_args()
+    counts = [int(c) for c in args.counts.split(",")]
+    say(f"200 symbols at 10 Hz, snapshots at 10 Hz, {args.seconds:g}s per client count")
+    results = asyncio.run(measure(counts, args.seconds))
+    base = next((r for r in results if r["clients"] == 0), None)
+    out: dict[str, Any] = {"benchmark": "remote", "seconds": args.seconds, "runs": results}
+    if base is not None:
+        out["engine_cpu_pct_no_clients"] = base["engine_cpu_pct"]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
