@@ -90,7 +90,8 @@ async def start_server(
     def client_for(origin: str) -> GuardedClient:
         return GuardedClient(LocalEngineClient(engine, config, config_file), accounts, origin)
 
-    server = RemoteServer(client_for, max_frame=config.remote.max_message_kib * 1024)
+    r = config.remote
+    server = RemoteServer(client_for, max_frame=r.max_message_kib * 1024, compress=r.compress)
     bound = await server.start(where.host, where.port, where.tls)
     scheme = "wss" if where.tls is not None else "ws"
     log.info("remote: serving %s://%s:%d for %d users", scheme, where.host, bound, users)

@@ -46,6 +46,7 @@ class RemoteServer:
         send_timeout_s: float = 10.0,
         max_in_flight: int = 16,
         send_buffer_bytes: int = 256 * 1024,
+        compress: bool = False,
     ) -> None:
         self._client_for = client_for
         self.max_frame = max_frame
@@ -53,6 +54,9 @@ class RemoteServer:
         self.max_in_flight = max_in_flight
         # The kernel's buffer per client is bounded too, so a stalled reader shows in time.
         self.send_buffer_bytes = send_buffer_bytes
+        # Deflate is per client (each has its own context): 50 clients cost 50 compressions
+        # of every snapshot. Off by default; an SSH tunnel (ssh -C) compresses once per link.
+        self.compress = compress
         self.counters: Counter[str] = Counter()
         """Refused frames by reason, dropped clients, errors."""
         self.clients = 0
@@ -72,6 +76,7 @@ class RemoteServer:
             max_queue=64,
             ping_interval=20,
             ping_timeout=20,
+            compression="deflate" if self.compress else None,
         )
         sockets = list(self._server.sockets)
         self.port = int(sockets[0].getsockname()[1]) if sockets else port
