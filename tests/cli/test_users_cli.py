@@ -121,3 +121,25 @@ def test_audit_verify_finds_tampering(tmp_path: Path) -> None:
     broken = tpm(tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert "BROKEN: row 2 (" in broken.stderr and "changed after it was written" in broken.stderr
+
+
+def test_engine_commands_need_a_login_with_the_role_once_there_are_users(
+    tmp_path: Path,
+) -> None:
+    for name, role in (("vic", "viewer"), ("tom", "trader")):
+        assert (
+            tpm_in(tmp_path, "violet tram 42\n", "user", "add", name, "--role", role).returncode
+            == 0
+        )
+    wrong = tpm_in(tmp_path, "tom\nviolet tram 43\n", "halt")
+    assert wrong.returncode == 1 and "wrong user name, password or code" in wrong.stderr
+    viewer = tpm_in(tmp_path, "violet tram 42\n", "halt", "--user", "vic")
+    assert viewer.returncode == 1 and "vic is a viewer: halt needs the trader role" in viewer.stderr
+    trader = tpm_in(tmp_path, "tom\nviolet tram 42\n", "halt", "--reason", "lunch")
+    assert trader.returncode == 0, trader.stderr
+    log = json.loads(tpm(tmp_path, "audit", "--json").stdout)
+    acts = [(e["actor"], e["action"], e["origin"]) for e in log]
+    assert ("tom", "login.ok", "cli") in acts and ("tom", "risk.halted", "local") in acts
+    assert ("vic", "login.ok", "cli") in acts and not any(
+        a == ("vic", "risk.halted", "local") for a in acts
+    )

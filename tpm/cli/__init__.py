@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     halt.add_argument("--flatten", action="store_true", help="also close every position")
     halt.add_argument("--reason", default="", help="why, for the log and the audit trail")
-    sub.add_parser(
+    resume = sub.add_parser(
         "resume",
         help="lift a halt (or a loss-limit stop)",
         description="Return trading to active: every check applies again and strategies may trade.",
@@ -136,6 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     order.add_argument(
         "--tif", choices=["day", "gtc", "ioc"], default="day", help="time in force (default day)"
     )
+    for acting in (halt, resume, order):
+        acting.add_argument(
+            "--user",
+            metavar="NAME",
+            help="who gives the command, once the store has users (asks the password and code)",
+        )
 
     score = sub.add_parser(
         "score",

@@ -254,9 +254,17 @@ def order(args: argparse.Namespace) -> int:
 def _control(args: argparse.Namespace, action: str, payload: dict[str, object]) -> int:
     from tpm.cli import report
     from tpm.cli.control import send_command
+    from tpm.cli.users import logged_in
+    from tpm.cli.wiring import build_store
 
-    store = _open_store(args)
-    ok, sentence = asyncio.run(report.with_store(store, lambda s: send_command(s, action, payload)))
+    config, paths = _setup(args)
+    store = build_store(config, paths)
+
+    async def run(s: SqlStore) -> tuple[bool, str]:
+        who = await logged_in(s, config, action, args.user)
+        return await send_command(s, action, payload, who=who)
+
+    ok, sentence = asyncio.run(report.with_store(store, run))
     print(sentence, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 

@@ -44,10 +44,16 @@ async def engine_alive(store: SqlStore) -> dict[str, Any] | None:
 
 
 async def send_command(
-    store: SqlStore, action: str, payload: dict[str, Any], *, timeout_s: float = 15.0
+    store: SqlStore,
+    action: str,
+    payload: dict[str, Any],
+    *,
+    timeout_s: float = 15.0,
+    who: str | None = None,
 ) -> tuple[bool, str]:
-    """(succeeded, sentence). Runs on the live engine, or on the stored state without one."""
-    who = actor()
+    """(succeeded, sentence). Runs on the live engine, or on the stored state without one.
+    `who` is the logged-in user (the OS user when the store has no users)."""
+    who = who or actor()
     if await engine_alive(store) is None:
         return await _offline(store, action, payload, who)
     command_id = await store.enqueue_command(who, action, json.dumps(payload))

@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tpm.domain import ns_to_iso
-from tpm.errors import ConfigError, TpmError
+from tpm.errors import AccessDenied, ConfigError, TpmError
 
 if TYPE_CHECKING:
     from tpm.config import Config, Paths
     from tpm.security.accounts import Accounts
     from tpm.store.sql_store import SqlStore
 
-__all__ = ["add_parsers", "audit_command", "parse_since", "user_command"]
+__all__ = ["add_parsers", "audit_command", "logged_in", "parse_since", "user_command"]
 
 T = TypeVar("T")
 _UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
@@ -198,6 +198,28 @@ async def _audit(args: argparse.Namespace, store: SqlStore) -> int:
     ]
     print(_table(("time (UTC)", "who", "what", "from", "detail"), rows))
     return 0
+
+
+async def logged_in(store: SqlStore, config: Config, command: str, user: str | None) -> str | None:
+    """Once the store has users, a command that acts on the engine (halt, resume, order) is
+    given by one of them, as in the app: name, password, the code if two-factor login is on,
+    and a role that may do it. Returns who (None: no users, the OS user acts)."""
+    from tpm.cli.wiring import build_accounts
+    from tpm.security.roles import Action
+
+    accounts = build_accounts(config, store)
+    if not await accounts.any_users():
+        return None
+    name = user or _ask("User: ", secret=False)
+    step = await accounts.login(name, _ask("Password: ", secret=True), "cli")
+    if step.ticket:
+        step = await accounts.second_factor(step.ticket, _ask("Code: ", secret=False), "cli")
+    if step.session is None:
+        raise AccessDenied(step.refusal)
+    action = {"halt": Action.HALT, "resume": Action.RESUME, "order": Action.SUBMIT_ORDER}
+    accounts.require(step.session.token, action[command])
+    await accounts.logout(step.session.token)
+    return name
 
 
 def _new_password(name: str) -> str:
