@@ -78,7 +78,8 @@ def test_a_snapshot_round_trips_with_nan_and_nested_tuples() -> None:
     ("data", "t", "problem"),
     [
         ({"$d": "NaN"}, Decimal, "an exact number"),
-        ({"$d": "1e999999"}, Decimal, None),
+        ({"$d": "1e20"}, Decimal, None),
+        ({"$d": "1e999999999"}, Decimal, "an exact number"),
         ("12", Decimal, "an exact number"),
         (1.5, int, "a whole number expected, got a number"),
         (True, int, "a whole number expected"),

@@ -208,3 +208,48 @@ async def test_authorisation_matrix(accounts: Accounts) -> None:
     # A viewer changes nothing.
     viewer = {a for a, roles in PERMISSIONS.items() if Role.VIEWER in roles}
     assert not viewer & {Action.SUBMIT_ORDER, Action.HALT, Action.SAVE_SETTINGS, Action.RESUME}
+
+
+async def test_parallel_guesses_each_count_and_a_recovery_code_works_once(
+    accounts: Accounts, store: SqlStore, clock: Clock
+) -> None:
+    import asyncio
+
+    await accounts.add("ann", Role.TRADER, PASSWORD, actor="cli:root")
+    steps = await asyncio.gather(
+        *(accounts.login("ann", f"wrong guess {i}", "x") for i in range(8))
+    )
+    user = await store.load_user("ann")
+    assert user is not None and len(user.failures) == 5  # none lost to a race...
+    assert sum(s.wait_s > 0 for s in steps) == 3  # ...so the sixth on had to wait
+    clock.advance(3600)
+    assert (await accounts.login("ann", PASSWORD, "x")).session is not None
+    enrol = await accounts.begin_totp("ann")
+    codes = await accounts.enable_totp(
+        "ann", enrol.secret, totp.code_at(enrol.secret, totp.step_of(clock())), actor="ann"
+    )
+    tickets = [(await accounts.login("ann", PASSWORD, "x")).ticket for _ in range(2)]
+    steps = await asyncio.gather(*(accounts.second_factor(t, codes[0], "x") for t in tickets))
+    assert sum(s.session is not None for s in steps) == 1
+
+
+async def test_a_password_changed_elsewhere_ends_the_session_within_seconds(
+    accounts: Accounts, store: SqlStore, clock: Clock
+) -> None:
+    await accounts.add("ann", Role.TRADER, PASSWORD, actor="cli:root")
+    s = (await accounts.login("ann", PASSWORD, "x")).session
+    assert s is not None
+    other = Accounts(store, clock=clock)  # another process: tpm user passwd
+    await other.set_password("ann", "a new tram 7", actor="cli:root")
+    assert (await accounts.check(s.token, Action.LATEST)).user == "ann"  # not looked yet
+    clock.advance(6)
+    with pytest.raises(AccessDenied, match="account changed: log in again"):
+        await accounts.check(s.token, Action.LATEST)
+
+
+async def test_odd_input_is_refused_without_work(accounts: Accounts, store: SqlStore) -> None:
+    await accounts.add("ann", Role.TRADER, PASSWORD, actor="cli:root")
+    assert (await accounts.login("x" * 5000, PASSWORD, "x")).refusal == REFUSED
+    assert (await accounts.login("ann", "p" * 5000, "x")).refusal == REFUSED
+    assert await store.load_audit() != []  # only the user.add
+    assert [e.action for e in await store.load_audit()] == ["user.add"]

@@ -66,7 +66,7 @@ def test_a_code_is_good_once() -> None:
     assert totp.check_code(secret, older, now, first.step).replay
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "12 34 5x"])
+@pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "12 34 5x", "١٢٣٤٥٦"])
 def test_malformed_codes_are_refused(typed: str) -> None:
     assert not totp.check_code(totp.new_secret(), typed, 1_800_000_000 * NS, -1).ok
 

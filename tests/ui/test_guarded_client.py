@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from tpm.config import Config
 from tpm.domain import OrderRequest, OrderType, Side, TimeInForce, TradingState
 from tpm.domain.users import Role
 from tpm.engine.client import LocalEngineClient
-from tpm.errors import AccessDenied, ConfirmationNeeded, LoginNeeded
+from tpm.errors import AccessDenied, ConfirmationNeeded, LoginNeeded, TpmError
 from tpm.security.accounts import Accounts
 from tpm.security.guard import GuardedClient, asks_again
 from tpm.store.sql_store import SqlStore
@@ -33,6 +34,7 @@ PASSWORD = "violet tram 42"
         ({"risk.daily_loss.action": "reduce"}, "lifting a risk limit"),
         ({"ui.theme": "nord", "engine.snapshot_hz": 5.0}, None),
         ({"broker.kind": "alpaca"}, "going live with a real broker"),
+        ({"risk": {"order_size": {"max_qty": 1e9}}}, "lifting a risk limit"),
     ],
 )
 def test_which_changes_ask_for_the_code_again(changes: dict[str, object], why: str | None) -> None:
@@ -64,7 +66,16 @@ async def test_each_call_is_checked_and_what_users_do_is_audited(tmp_path: Path)
             await client.save_settings({"risk.order_size.max_qty": 1.0})
         assert (await client.login("tom", PASSWORD)).who is not None
         assert local.actor == "tom"
-        sent = await client.submit_order(order)
+        sent = await client.submit_order(
+            dataclasses.replace(order, strategy="demo", source="strategy")
+        )
+        assert sent.strategy == "" and sent.source == "manual"  # a person's, whatever it says
+        again = await client.submit_order(
+            dataclasses.replace(order, client_order_id=sent.client_order_id)
+        )
+        assert again.client_order_id != sent.client_order_id  # an id of its own is not taken
+        with pytest.raises(TpmError, match="limit -1: from 1"):
+            await client.equity_curve(limit=-1)
         await client.halt()
         accounts.sessions.confirm_ns = 0  # the login's own proof is stale at once
         with pytest.raises(ConfirmationNeeded, match="resume asks for your code again"):

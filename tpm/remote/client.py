@@ -80,6 +80,8 @@ class RemoteEngineClient:
         return call
 
     async def snapshots(self) -> AsyncIterator[EngineSnapshot]:
+        while not self._slot.empty():  # what an earlier stream left (its end, say)
+            self._slot.get_nowait()
         await self._call(SUBSCRIBE, {})
         while True:
             item = await self._slot.get()

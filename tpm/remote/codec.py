@@ -24,6 +24,7 @@ from typing import Any
 __all__ = ["CodecError", "decode", "encode", "hints"]
 
 _MAX_DEPTH = 32
+_MAX_EXPONENT = 30  # prices and quantities; 1e999999999 is a way to make arithmetic slow
 
 
 class CodecError(ValueError):
@@ -143,7 +144,7 @@ def _scalar_or_record(data: Any, t: type, path: str, depth: int) -> Any:
             except InvalidOperation:
                 pass
             else:
-                if d.is_finite():
+                if d.is_finite() and abs(d.adjusted()) <= _MAX_EXPONENT:
                     return d
     elif issubclass(t, enum.Enum):
         try:

@@ -107,8 +107,10 @@ class RemoteServer:
             pass
         finally:
             self.clients -= 1
-            for task in [*conn.tasks, sender]:
-                task.cancel()
+            # Calls already begun run to their end (a halt half done, or an order sent and
+            # not audited, would be worse than a reply nobody reads); the stream stops.
+            conn.stop_stream()
+            sender.cancel()
             await asyncio.gather(*conn.tasks, sender, return_exceptions=True)
             try:
                 await conn.client.logout()
@@ -200,6 +202,10 @@ class _Conn:
         self.out = _Outbox(ws, server)
         self.tasks: set[asyncio.Task[None]] = set()
         self._stream: asyncio.Task[None] | None = None
+
+    def stop_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.cancel()
 
     def subscribe(self) -> None:
         if self._stream is None or self._stream.done():

@@ -8,6 +8,7 @@ good or bad, is in the audit log; a user's change and its log entry are one tran
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
@@ -19,7 +20,7 @@ from typing import Protocol
 from tpm.domain.users import Role, UserRecord
 from tpm.errors import AccessDenied, AccountError, ConfirmationNeeded, LoginNeeded
 from tpm.security import lockout, totp
-from tpm.security.passwords import Hasher, password_problem
+from tpm.security.passwords import MAX_LENGTH, Hasher, password_problem
 from tpm.security.qr import qr_lines
 from tpm.security.roles import Action, allowed, needed_role
 from tpm.security.sessions import Session, Sessions
@@ -30,6 +31,7 @@ REFUSED = "wrong user name, password or code"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _TICKET_NS = 5 * 60 * 1_000_000_000  # the code must follow the password within five minutes
 _UNKNOWN_KEPT = 10_000  # failure tallies of names that are not users, newest kept
+_RECHECK_NS = 5 * 1_000_000_000  # how often a session looks at its user in the store
 
 Audit = tuple[str, str, str, str]  # actor, action, detail, origin
 
@@ -83,6 +85,9 @@ class Accounts:
         self.sessions = sessions or Sessions(clock)
         self._tickets: dict[str, _Ticket] = {}
         self._unknown: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+        # One check of a secret at a time: a user's failure tally is read, checked and
+        # written without a parallel guess in between, and hashing cannot crowd the engine.
+        self._checking = asyncio.Lock()
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -159,6 +164,12 @@ class Accounts:
     async def login(self, name: str, password: str, origin: str = "local") -> LoginStep:
         """The first step: the password. Next comes the code when the user has two-factor
         login on (`second_factor` with the ticket), else a session."""
+        if not _NAME.fullmatch(name) or len(password) > MAX_LENGTH:
+            return LoginStep(refusal=REFUSED)  # no account can have it: nothing to count
+        async with self._checking:
+            return await self._login(name, password, origin)
+
+    async def _login(self, name: str, password: str, origin: str) -> LoginStep:
         self._drop_expired_tickets()
         user = await self._store.load_user(name)
         failures = user.failures if user is not None else self._unknown.get(name, ())
@@ -166,11 +177,11 @@ class Accounts:
         if wait > 0:
             return _throttled(wait)
         if user is None:
-            self._hasher.burn(password)
+            await asyncio.to_thread(self._hasher.burn, password)
             self._unknown_failed(name)
             await self._store.audit(name, "login.failed", "no such user", origin)
             return LoginStep(refusal=REFUSED)
-        if not self._hasher.verify(user.password_hash, password):
+        if not await asyncio.to_thread(self._hasher.verify, user.password_hash, password):
             await self._failed(user, "wrong password", origin)
             return LoginStep(refusal=REFUSED)
         rehash = self._hasher.needs_rehash(user.password_hash)
@@ -186,6 +197,12 @@ class Accounts:
 
     async def second_factor(self, ticket: str, code: str, origin: str = "local") -> LoginStep:
         """The second step: a six-digit code from the app, or one of the recovery codes."""
+        if len(code) > 32:
+            return LoginStep(refusal=REFUSED)
+        async with self._checking:
+            return await self._second_factor(ticket, code, origin)
+
+    async def _second_factor(self, ticket: str, code: str, origin: str) -> LoginStep:
         self._drop_expired_tickets()
         t = self._tickets.get(ticket)
         if t is None or t.origin != origin:
@@ -206,7 +223,7 @@ class Accounts:
         if not check.ok:
             await self._failed(user, "wrong code", origin)
             return LoginStep(refusal=REFUSED)
-        del self._tickets[ticket]
+        self._tickets.pop(ticket, None)
         return await self._logged_in(replace(user, totp_last_step=check.step), origin, "code")
 
     async def logout(self, token: str) -> None:
@@ -217,7 +234,13 @@ class Accounts:
     async def confirm(self, token: str, secret: str) -> None:
         """The user proves it is them again (the code, or the password without two-factor
         login) before an action that asks for it; raises AccessDenied when wrong."""
-        s = self.session(token)
+        if len(secret) > MAX_LENGTH:
+            raise AccessDenied("wrong password")
+        async with self._checking:
+            await self._confirm(token, secret)
+
+    async def _confirm(self, token: str, secret: str) -> None:
+        s = await self.check(token)
         user = await self._user(s.user)
         wait = lockout.wait_s(user.failures, self._clock())
         if wait > 0:
@@ -233,7 +256,7 @@ class Accounts:
                     else "wrong code"
                 )
             user = replace(user, totp_last_step=check.step, failures=())
-        elif self._hasher.verify(user.password_hash, secret):
+        elif await asyncio.to_thread(self._hasher.verify, user.password_hash, secret):
             user = replace(user, failures=())
         else:
             await self._failed(user, "confirmation: wrong password", s.origin)
@@ -251,6 +274,29 @@ class Accounts:
         if s is None:
             raise LoginNeeded("not logged in, or the session ended: log in again")
         return s
+
+    async def check(
+        self,
+        token: str,
+        action: Action | None = None,
+        *,
+        confirmed: bool = False,
+        touch: bool = True,
+    ) -> Session:
+        """`require`, and the user as the store now has them: a password changed, a role
+        changed or the user removed (by `tpm user` in another process, say) ends the session
+        within `_RECHECK_NS`. `touch=False` does not count as use (a screen's refresh)."""
+        s = self.sessions.get(token) if touch else self.sessions.alive(token)
+        if s is None:
+            raise LoginNeeded("not logged in, or the session ended: log in again")
+        now = self._clock()
+        if now - s.checked_ns >= _RECHECK_NS:
+            user = await self._store.load_user(s.user)
+            if user is None or user.password_hash != s.proof or user.role is not s.role:
+                self.sessions.end(token)
+                raise LoginNeeded(f"{s.user}'s account changed: log in again")
+            s.checked_ns = now
+        return s if action is None else self.require(token, action, confirmed=confirmed)
 
     def require(self, token: str, action: Action, *, confirmed: bool = False) -> Session:
         """The session of `token` when its role may do `action` (and, if `confirmed`, the
@@ -294,11 +340,12 @@ class Accounts:
 
     async def _recovery(self, ticket: str, user: UserRecord, code: str, origin: str) -> LoginStep:
         typed = totp.normal_recovery_code(code)
-        left = [h for h in user.recovery_hashes if not self._hasher.verify(h, typed)]
+        verify = self._hasher.verify
+        left = [h for h in user.recovery_hashes if not await asyncio.to_thread(verify, h, typed)]
         if len(left) == len(user.recovery_hashes):
             await self._failed(user, "wrong recovery code", origin)
             return LoginStep(refusal=REFUSED)
-        del self._tickets[ticket]
+        self._tickets.pop(ticket, None)
         used = replace(user, recovery_hashes=tuple(left))
         return await self._logged_in(used, origin, f"recovery code ({len(left)} left)")
 
@@ -306,7 +353,9 @@ class Accounts:
         await self._store.save_user(
             replace(user, failures=()), (user.name, "login.ok", f"by {how}", origin)
         )
-        return LoginStep(session=self.sessions.open(user.name, user.role, origin))
+        s = self.sessions.open(user.name, user.role, origin)
+        s.proof, s.checked_ns = user.password_hash, self._clock()
+        return LoginStep(session=s)
 
     def _drop_expired_tickets(self) -> None:
         now = self._clock()

@@ -7,6 +7,7 @@ and origin; going live, lifting a risk limit and resuming trading ask for the co
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
@@ -15,7 +16,7 @@ from tpm.config.loosening import loosens
 from tpm.domain import ClientOrderId, Order, OrderRequest, Timeframe
 from tpm.domain.client import EngineClient
 from tpm.domain.users import Identity, LoginAnswer
-from tpm.errors import LoginNeeded
+from tpm.errors import LoginNeeded, TpmError
 from tpm.security.accounts import Accounts, LoginStep
 from tpm.security.roles import Action
 from tpm.security.sessions import Session
@@ -81,8 +82,8 @@ class GuardedClient:
             return LoginAnswer(needs_code=True)
         return LoginAnswer(refusal=step.refusal)
 
-    def _may(self, action: Action, *, confirmed: bool = False) -> Session:
-        return self._accounts.require(self._token, action, confirmed=confirmed)
+    async def _may(self, action: Action, *, confirmed: bool = False) -> Session:
+        return await self._accounts.check(self._token, action, confirmed=confirmed)
 
     async def _audit(self, s: Session, action: str, detail: str) -> None:
         await self._accounts.audit(s.user, action, detail, s.origin)
@@ -90,64 +91,69 @@ class GuardedClient:
     # -- seeing --------------------------------------------------------------------------------
 
     async def snapshots(self) -> AsyncIterator[Any]:
-        self._may(Action.SNAPSHOTS)
+        await self._may(Action.SNAPSHOTS)
         async for snap in self._inner.snapshots():
-            if self._accounts.sessions.alive(self._token) is None:
-                raise LoginNeeded("the session ended: log in again")
+            try:  # a refresh is not use: it does not keep an idle session alive
+                await self._accounts.check(self._token, touch=False)
+            except LoginNeeded:
+                raise LoginNeeded("the session ended: log in again") from None
             yield snap
 
     async def latest(self) -> Any:
-        self._may(Action.LATEST)
+        await self._may(Action.LATEST)
         return await self._inner.latest()
 
     async def bars(self, symbol: str, timeframe: Timeframe, limit: int = 300) -> Any:
-        self._may(Action.BARS)
-        return await self._inner.bars(symbol, timeframe, limit)
+        await self._may(Action.BARS)
+        return await self._inner.bars(symbol, timeframe, _bounded("limit", limit))
 
     async def symbols(self) -> list[str]:
-        self._may(Action.SYMBOLS)
+        await self._may(Action.SYMBOLS)
         return await self._inner.symbols()
 
     async def instruments(self) -> Any:
-        self._may(Action.INSTRUMENTS)
+        await self._may(Action.INSTRUMENTS)
         return await self._inner.instruments()
 
     async def score(self, symbol: str) -> Any:
-        self._may(Action.SCORE)
+        await self._may(Action.SCORE)
         return await self._inner.score(symbol)
 
     async def equity_curve(self, limit: int = 5000) -> Any:
-        self._may(Action.EQUITY_CURVE)
-        return await self._inner.equity_curve(limit)
+        await self._may(Action.EQUITY_CURVE)
+        return await self._inner.equity_curve(_bounded("limit", limit))
 
     async def risk_status(self) -> dict[str, Any]:
-        self._may(Action.RISK_STATUS)
+        await self._may(Action.RISK_STATUS)
         return await self._inner.risk_status()
 
     async def strategies_live(self) -> bool:
-        self._may(Action.STRATEGIES_LIVE)
+        await self._may(Action.STRATEGIES_LIVE)
         return await self._inner.strategies_live()
 
     async def settings(self) -> dict[str, Any]:
-        self._may(Action.SETTINGS)
+        await self._may(Action.SETTINGS)
         return await self._inner.settings()
 
     async def strategy_files(self) -> Any:
-        self._may(Action.STRATEGY_FILES)
+        await self._may(Action.STRATEGY_FILES)
         return await self._inner.strategy_files()
 
     async def read_strategy(self, file: str) -> str:
-        self._may(Action.READ_STRATEGY)
+        await self._may(Action.READ_STRATEGY)
         return await self._inner.read_strategy(file)
 
     async def check_strategy(self, text: str, kind: str) -> Any:
-        self._may(Action.CHECK_STRATEGY)
+        await self._may(Action.CHECK_STRATEGY)
         return await self._inner.check_strategy(text, kind)
 
     # -- trading -------------------------------------------------------------------------------
 
     async def submit_order(self, request: OrderRequest) -> Order:
-        s = self._may(Action.SUBMIT_ORDER)
+        s = await self._may(Action.SUBMIT_ORDER)
+        # A person's order: it cannot pass as a strategy's (its books and limits), nor
+        # name an id of its own (the engine's answer for a known id is that old order).
+        request = dataclasses.replace(request, strategy="", source="manual", client_order_id=None)
         order = await self._inner.submit_order(request)
         price = "".join(
             f" {k} {v}"
@@ -163,7 +169,7 @@ class GuardedClient:
         return order
 
     async def cancel_order(self, client_order_id: ClientOrderId) -> bool:
-        s = self._may(Action.CANCEL_ORDER)
+        s = await self._may(Action.CANCEL_ORDER)
         done = await self._inner.cancel_order(client_order_id)
         await self._audit(s, "order.cancel", f"{client_order_id[:8]}: {'sent' if done else 'not'}")
         return done
@@ -175,14 +181,14 @@ class GuardedClient:
         limit_price: Decimal | None = None,
         stop_price: Decimal | None = None,
     ) -> str | None:
-        s = self._may(Action.REPLACE_ORDER)
+        s = await self._may(Action.REPLACE_ORDER)
         refused = await self._inner.replace_order(client_order_id, qty, limit_price, stop_price)
         terms = f"qty {qty} limit {limit_price} stop {stop_price}"
         await self._audit(s, "order.replace", f"{client_order_id[:8]} {terms}: {refused or 'sent'}")
         return refused
 
     async def close_position(self, symbol: str) -> Order | None:
-        s = self._may(Action.CLOSE_POSITION)
+        s = await self._may(Action.CLOSE_POSITION)
         order = await self._inner.close_position(symbol)
         if order is not None:
             await self._audit(
@@ -191,35 +197,35 @@ class GuardedClient:
         return order
 
     async def set_watchlist(self, symbols: Sequence[str]) -> None:
-        self._may(Action.SET_WATCHLIST)
+        await self._may(Action.SET_WATCHLIST)
         await self._inner.set_watchlist(symbols)
 
     async def try_strategy(self, text: str, kind: str, bars: int = 500) -> Any:
-        self._may(Action.TRY_STRATEGY)
-        return await self._inner.try_strategy(text, kind, bars)
+        await self._may(Action.TRY_STRATEGY)
+        return await self._inner.try_strategy(text, kind, _bounded("bars", bars))
 
     async def save_strategy(self, file: str, text: str) -> str:
-        self._may(Action.SAVE_STRATEGY)
+        await self._may(Action.SAVE_STRATEGY)
         return await self._inner.save_strategy(file, text)
 
     async def start_strategy(self, file: str) -> str:
-        self._may(Action.START_STRATEGY)
+        await self._may(Action.START_STRATEGY)
         return await self._inner.start_strategy(file)
 
     async def stop_strategy(self, name: str) -> str:
-        self._may(Action.STOP_STRATEGY)
+        await self._may(Action.STOP_STRATEGY)
         return await self._inner.stop_strategy(name)
 
     async def halt(self, *, flatten: bool = False) -> str:
-        self._may(Action.HALT)
+        await self._may(Action.HALT)
         return await self._inner.halt(flatten=flatten)
 
     async def resume(self) -> str:
-        self._may(Action.RESUME, confirmed=True)
+        await self._may(Action.RESUME, confirmed=True)
         return await self._inner.resume()
 
     async def set_shutdown_orders(self, mode: str) -> None:
-        self._may(Action.SET_SHUTDOWN_ORDERS)
+        await self._may(Action.SET_SHUTDOWN_ORDERS)
         await self._inner.set_shutdown_orders(mode)
 
     # -- administering -------------------------------------------------------------------------
@@ -227,10 +233,10 @@ class GuardedClient:
     async def save_settings(self, changes: Mapping[str, Any]) -> str:
         own = all(k.startswith("ui.") for k in changes)
         action = Action.SAVE_UI_SETTINGS if own else Action.SAVE_SETTINGS
-        s = self._may(action)
+        s = await self._may(action)
         why = asks_again(changes, await self._inner.settings())
         if why is not None:
-            self._may(action, confirmed=True)
+            await self._may(action, confirmed=True)
         said = await self._inner.save_settings(changes)
         listed = ", ".join(f"{k} = {v!r}" for k, v in sorted(changes.items()))
         await self._audit(s, "settings.save", listed + (f" ({why})" if why else ""))
@@ -240,7 +246,7 @@ class GuardedClient:
 def asks_again(changes: Mapping[str, Any], current: Mapping[str, Any]) -> str | None:
     """Why these settings changes need the code again (going live with a real broker, or
     lifting a risk limit), or None when they do not."""
-    for key, new in changes.items():
+    for key, new in _leaves(changes):
         if key == "broker.kind" and new != "paper":
             return "going live with a real broker"
         old: Any = current
@@ -249,3 +255,23 @@ def asks_again(changes: Mapping[str, Any], current: Mapping[str, Any]) -> str | 
         if loosens(key, old, new):
             return f"lifting a risk limit ({key})"
     return None
+
+
+_MAX_ROWS = 20_000
+
+
+def _bounded(name: str, value: int) -> int:
+    if not 1 <= value <= _MAX_ROWS:
+        raise TpmError(f"{name} {value}: from 1 to {_MAX_ROWS:,}")
+    return value
+
+
+def _leaves(changes: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Dotted keys and values, a table given whole ({"risk": {...}}) taken key by key."""
+    out: list[tuple[str, Any]] = []
+    for key, value in changes.items():
+        if isinstance(value, Mapping):
+            out.extend(_leaves(value, f"{prefix}{key}."))
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out

@@ -24,6 +24,10 @@ class Session:
     seen_ns: int
     confirmed_ns: int
     """The last time the user gave a password or code: at login, or when asked again."""
+    proof: str = ""
+    """The user's password hash at login: a new password ends the session."""
+    checked_ns: int = 0
+    """When the user was last looked up in the store."""
 
 
 class Sessions:

@@ -65,7 +65,7 @@ class CodeCheck:
 def check_code(secret: str, code: str, now_ns: int, last_step: int) -> CodeCheck:
     """Whether `code` is good now, one step of clock drift either way, and not used before."""
     typed = code.replace(" ", "").strip()
-    if len(typed) != DIGITS or not typed.isdigit():
+    if len(typed) != DIGITS or not (typed.isascii() and typed.isdigit()):
         return CodeCheck(False)
     now = step_of(now_ns)
     matched = -1

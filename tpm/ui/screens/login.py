@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from tpm.domain.users import Identity
+from tpm.errors import TpmError
 from tpm.ui.context import client_of
 
 __all__ = ["LoginScreen"]
@@ -63,8 +64,13 @@ class LoginScreen(Screen[Identity]):
             self.query_one("#login-user", Input).focus()
             return
         self._say("checking…")
-        answer = await client_of(self).login(user, password.value)
-        password.value = ""
+        try:
+            answer = await client_of(self).login(user, password.value)
+        except TpmError as exc:  # the engine cannot be reached, say
+            self._say(str(exc))
+            return
+        finally:
+            password.value = ""
         if answer.who is not None:
             self.dismiss(answer.who)
         elif answer.needs_code:
@@ -80,8 +86,13 @@ class LoginScreen(Screen[Identity]):
     async def _code(self) -> None:
         code = self.query_one("#login-code", Input)
         self._say("checking…")
-        answer = await client_of(self).second_factor(code.value)
-        code.value = ""
+        try:
+            answer = await client_of(self).second_factor(code.value)
+        except TpmError as exc:
+            self._say(str(exc))
+            return
+        finally:
+            code.value = ""
         if answer.who is not None:
             self.dismiss(answer.who)
         elif "start again" in answer.refusal:
