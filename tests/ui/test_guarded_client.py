@@ -98,3 +98,18 @@ async def test_each_call_is_checked_and_what_users_do_is_audited(tmp_path: Path)
         assert detail.startswith(f"{sent.client_order_id[:8]} buy 1 {sym} market")
     finally:
         await engine.stop()
+
+
+async def test_every_client_of_an_engine_reads_the_newest_settings(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path / "s.db", strategies=False)
+    await engine.start()
+    try:
+        config_file = tmp_path / "config.toml"
+        config_file.write_text("")
+        one = LocalEngineClient(engine, Config(), config_file)
+        two = LocalEngineClient(engine, Config(), config_file)  # a second remote session
+        await one.save_settings({"risk.order_size.max_qty": 500.0})
+        assert (await two.settings())["risk"]["order_size"]["max_qty"] == 500.0
+        assert engine.risk.config.order_size.max_qty == 500.0
+    finally:
+        await engine.stop()

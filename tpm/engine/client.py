@@ -43,7 +43,8 @@ class LocalEngineClient:
         self, engine: Engine, config: Config | None = None, config_file: Path | None = None
     ) -> None:
         self._engine = engine
-        self._config = config or Config()
+        if engine.config is None:
+            engine.config = config or Config()
         self._config_file = config_file
         self.actor = "app"
         self.origin = "local"
@@ -157,6 +158,12 @@ class LocalEngineClient:
         curve.append(e.portfolio.snapshot(e.clock.now_ns()))
         return curve[-limit:]
 
+    @property
+    def _config(self) -> Config:
+        # The engine's copy: another client (a remote session) may have saved since.
+        assert self._engine.config is not None
+        return self._engine.config
+
     async def settings(self) -> dict[str, Any]:
         return self._config.model_dump()
 
@@ -165,7 +172,6 @@ class LocalEngineClient:
             raise TpmError("this engine was started without a config file to save to")
         new = update_config_file(self._config_file, changes)
         restart = self._engine.apply_settings(new)
-        self._config = new
         saved = f"saved to {self._config_file}"
         if restart:
             return f"{saved}; {', '.join(sorted(restart))} take effect at the next start"

@@ -176,6 +176,9 @@ class Engine:
         self.publisher.strategy_views = self.desk.views
         self.control = ControlChannel(self)
         self.shutdown_orders = s.shutdown_orders
+        self.config: Config | None = None
+        """The settings in force as config.toml's tables say them, once a client has shown
+        them (every client of this engine then reads the same, newest copy)."""
         self.started_ns = 0
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopped = asyncio.Event()
@@ -507,6 +510,7 @@ class Engine:
     def apply_settings(self, config: Config) -> set[str]:
         """Take what can change while running (risk limits, scoring, shutdown choice); return
         the sections that only take effect at the next start."""
+        self.config = config
         self.risk.config = config.risk
         self.scores.configure(config.scores)
         self.shutdown_orders = config.engine.shutdown_orders
