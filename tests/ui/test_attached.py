@@ -111,3 +111,4 @@ async def test_the_same_session_in_process_and_attached(tmp_path: Path, mode: st
         # Logging out brings the login back.
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login again")
+        assert said(app) == "you logged out"

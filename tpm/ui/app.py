@@ -98,6 +98,7 @@ class TpmApp(App[None]):
         self.client: EngineClient = self.gate
         self.who: Identity | None = None
         """Who is logged in; None when the engine has no users."""
+        self._logged_out = False
         self._theme_name = theme
         self._start = start
         self._last_note: int | None = None
@@ -147,7 +148,8 @@ class TpmApp(App[None]):
                     if self._prebuild is None:
                         self._prebuild = self._build_screens()
             except LoginNeeded as exc:  # idle too long, too old, or logged out
-                reason = str(exc)
+                reason = "you logged out" if self._logged_out else str(exc)
+                self._logged_out = False
                 continue
             return
 
@@ -165,6 +167,7 @@ class TpmApp(App[None]):
 
     async def action_log_out(self) -> None:
         """End the session; the login screen comes back with the next snapshot."""
+        self._logged_out = True
         await self.gate.inner.logout()
 
     @work(group="prebuild")
