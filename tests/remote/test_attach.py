@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from tpm.errors import AccessDenied, ConfirmationNeeded, LoginNeeded, TpmError
 from tpm.remote.client import RemoteEngineClient
 
 from .conftest import PASSWORD, Served, serve
+
+
+async def drain(stream: AsyncIterator[EngineSnapshot]) -> None:
+    """Read snapshots until the stream ends (with what it raises), for at most 10 s."""
+    async with asyncio.timeout(10):
+        while True:
+            await anext(stream)
 
 
 async def test_login_snapshots_and_an_order_round_trip(
@@ -70,9 +78,7 @@ async def test_the_session_ending_stops_the_stream_with_login_needed(
     await asyncio.wait_for(anext(stream), 10)
     served.accounts.sessions.end_user("vic")  # as an idle timeout or a new password does
     with pytest.raises(LoginNeeded):
-        async with asyncio.timeout(10):
-            while True:
-                await anext(stream)
+        await drain(stream)
 
 
 async def test_a_dropped_connection_asks_for_a_new_login_and_reconnects(
@@ -83,9 +89,7 @@ async def test_a_dropped_connection_asks_for_a_new_login_and_reconnects(
     await asyncio.wait_for(anext(stream), 10)
     await served.server.close()  # the engine's side goes away
     with pytest.raises(LoginNeeded, match="log in again"):
-        async with asyncio.timeout(10):
-            while True:
-                await anext(stream)
+        await drain(stream)
     port = int(served.url.rsplit(":", 1)[1])
     await served.server.start("127.0.0.1", port)
     assert (await attach.login("tom", PASSWORD)).who is not None  # a new connection

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from tpm.adapters.brokers.paper import PaperBroker
 from tpm.adapters.feeds.sim import SimulatedMarket
@@ -66,3 +67,16 @@ async def running_app(
             yield app, pilot, engine
     finally:
         await engine.stop()
+
+
+async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
+    """Fill an input of the current screen and press Enter in it."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.value = text
+    field.focus()
+    await pilot.press("enter")
+
+
+def login_message(app: TpmApp) -> str:
+    """What the login screen says under its fields."""
+    return str(app.screen.query_one("#login-message", Static).render())

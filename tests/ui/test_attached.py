@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
 
 from tpm.config import Config
 from tpm.domain import TradingState
@@ -27,7 +26,7 @@ from tpm.ui.screens.dialogs import Confirm
 from tpm.ui.screens.login import LoginScreen
 from tpm.ui.screens.risk import HaltDialog
 
-from .conftest import make_engine, wait_for
+from .conftest import login_message, make_engine, type_into, wait_for
 
 PASSWORD = "violet tram 42"
 
@@ -65,24 +64,13 @@ async def app_on(tmp_path: Path, mode: str) -> AsyncIterator[tuple[TpmApp, Pilot
         await engine.stop()
 
 
-async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
-    field = pilot.app.screen.query_one(selector, Input)
-    field.value = text
-    field.focus()
-    await pilot.press("enter")
-
-
-def said(app: TpmApp) -> str:
-    return str(app.screen.query_one("#login-message", Static).render())
-
-
 @pytest.mark.parametrize("mode", ["local", "attached"])
 async def test_the_same_session_in_process_and_attached(tmp_path: Path, mode: str) -> None:
     async with app_on(tmp_path, mode) as (app, pilot, engine):
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login")
         await type_into(pilot, "#login-user", "tom")
         await type_into(pilot, "#login-password", "not the password")
-        await wait_for(pilot, lambda: said(app) == REFUSED, "the refusal")
+        await wait_for(pilot, lambda: login_message(app) == REFUSED, "the refusal")
         await type_into(pilot, "#login-password", PASSWORD)
         await wait_for(pilot, lambda: app.snapshot is not None, "the first snapshot")
         assert app.who is not None and app.who.user == "tom"
@@ -111,4 +99,4 @@ async def test_the_same_session_in_process_and_attached(tmp_path: Path, mode: st
         # Logging out brings the login back.
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login again")
-        assert said(app) == "you logged out"
+        assert login_message(app) == "you logged out"

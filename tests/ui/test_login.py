@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
 
 from tpm.config import Config
 from tpm.domain import TradingState
@@ -26,7 +25,7 @@ from tpm.ui.screens.login import LoginScreen
 from tpm.ui.screens.risk import HaltDialog
 from tpm.ui.widgets.status_bar import StatusBar
 
-from .conftest import make_engine, wait_for
+from .conftest import login_message, make_engine, type_into, wait_for
 
 PASSWORD = "violet tram 42"
 NS = 1_000_000_000
@@ -77,23 +76,12 @@ async def audit(engine: Engine) -> list[tuple[str, str]]:
     return [(e.actor, e.action) for e in await engine.store.load_audit()]
 
 
-async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
-    field = pilot.app.screen.query_one(selector, Input)
-    field.value = text
-    field.focus()
-    await pilot.press("enter")
-
-
-def message(app: TpmApp) -> str:
-    return str(app.screen.query_one("#login-message", Static).render())
-
-
 async def test_a_viewer_logs_in_sees_the_market_and_cannot_trade(tmp_path: Path) -> None:
     async with gated_app(tmp_path) as (app, pilot, engine, _, _):
         assert app.snapshot is None  # nothing streams before the login
         await type_into(pilot, "#login-user", "vic")
         await type_into(pilot, "#login-password", "violet tram 43")
-        await wait_for(pilot, lambda: message(app) == REFUSED, "the refusal")
+        await wait_for(pilot, lambda: login_message(app) == REFUSED, "the refusal")
         await type_into(pilot, "#login-password", PASSWORD)
         await wait_for(pilot, lambda: app.snapshot is not None, "the first snapshot")
         assert app.who is not None and app.who.role is Role.VIEWER
@@ -123,7 +111,7 @@ async def test_two_factor_login_asking_again_to_resume_and_expiry(tmp_path: Path
         await type_into(pilot, "#login-password", PASSWORD)
         await wait_for(pilot, lambda: app.screen.has_class("-code"), "the code field")
         await type_into(pilot, "#login-code", "000000")
-        await wait_for(pilot, lambda: message(app) == REFUSED, "the refusal")
+        await wait_for(pilot, lambda: login_message(app) == REFUSED, "the refusal")
         await type_into(pilot, "#login-code", totp.code_at(secret, totp.step_of(clock())))
         await wait_for(pilot, lambda: app.snapshot is not None, "the first snapshot")
         assert app.sub_title == "tess (trader)"
@@ -145,4 +133,4 @@ async def test_two_factor_login_asking_again_to_resume_and_expiry(tmp_path: Path
         # Thirty idle minutes later the next snapshot brings the login back.
         clock.advance(31 * 60)
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login again")
-        assert "log in again" in message(app)
+        assert "log in again" in login_message(app)

@@ -32,7 +32,8 @@ OPS = frozenset(
     and inspect.isfunction(member)
     and name not in ("snapshots", "description")
 )
-# Error types a client turns back into the same exception (tpm.errors); others are TpmError.
+# Error types a client turns back into the same exception (tpm.errors); others (the
+# server's own "BadRequest" for a frame it refused) are TpmError.
 ERRORS = frozenset(
     {
         "AccessDenied",
@@ -43,7 +44,6 @@ ERRORS = frozenset(
         "DataError",
         "BrokerError",
         "TpmError",
-        "BadRequest",
     }
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["FREE_FAILURES", "KEEP", "MAX_DELAY_S", "MAX_PER_HOUR", "wait_s"]
+__all__ = ["FREE_FAILURES", "KEEP", "MAX_DELAY_S", "MAX_PER_HOUR", "failed", "wait_s"]
 
 FREE_FAILURES = 5
 MAX_PER_HOUR = 100

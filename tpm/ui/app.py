@@ -165,6 +165,10 @@ class TpmApp(App[None]):
         self.sub_title = f"{self.who.user} ({self.who.role})"
         gate.open.set()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Logging out is offered (keys, palette) only when someone is logged in.
+        return self.who is not None if action == "log_out" else True
+
     async def action_log_out(self) -> None:
         """End the session; the login screen comes back with the next snapshot."""
         self._logged_out = True
