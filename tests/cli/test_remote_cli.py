@@ -60,7 +60,7 @@ def test_a_headless_engine_serves_an_attached_client(tmp_path: Path) -> None:
     port = free_port()
     configure(tmp_path, f'listen = "127.0.0.1:{port}"')
     assert (
-        tpm_in(tmp_path, PASSWORD + "\n", "user", "add", "ann", "--role", "trader").returncode == 0
+        tpm_in(tmp_path, PASSWORD + "\n", "user", "add", "ann", "--role", "admin").returncode == 0
     )
     env = {**os.environ, "TPM_HOME": str(tmp_path)}
     env.pop("TPM_DB_URL", None)
@@ -93,4 +93,4 @@ def test_a_headless_engine_serves_an_attached_client(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert f"serving ws://127.0.0.1:{port} for 1 users" in err
+    assert f"serving ws://127.0.0.1:{port} for 1 user" in err

@@ -94,7 +94,14 @@ async def start_server(
     server = RemoteServer(client_for, max_frame=r.max_message_kib * 1024, compress=r.compress)
     bound = await server.start(where.host, where.port, where.tls)
     scheme = "wss" if where.tls is not None else "ws"
-    log.info("remote: serving %s://%s:%d for %d users", scheme, where.host, bound, users)
+    log.info(
+        "remote: serving %s://%s:%d for %d user%s",
+        scheme,
+        where.host,
+        bound,
+        users,
+        "" if users == 1 else "s",
+    )
     return server
 
 

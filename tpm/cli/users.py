@@ -23,6 +23,7 @@ from tpm.errors import AccessDenied, ConfigError, TpmError
 if TYPE_CHECKING:
     from tpm.config import Config, Paths
     from tpm.security.accounts import Accounts
+    from tpm.security.roles import Action
     from tpm.store.sql_store import SqlStore
 
 __all__ = ["add_parsers", "audit_command", "logged_in", "parse_since", "user_command"]
@@ -51,6 +52,8 @@ def add_parsers(sub: Any) -> None:
         "--json", action="store_true", help="print JSON instead of a table"
     )
     do.add_parser("remove", help="remove a user (and end their sessions)").add_argument("name")
+    for action in do.choices.values():
+        _acting_user(action)
 
     audit = sub.add_parser(
         "audit",
@@ -68,6 +71,17 @@ def add_parsers(sub: Any) -> None:
         "--limit", type=int, default=1000, help="at most this many events (default 1000)"
     )
     audit.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _acting_user(audit)
+
+
+def _acting_user(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        dest="acting_user",
+        help="who gives the command, once the store has users (asks the password and code); "
+        "an admin, or anyone for their own password and two-factor login",
+    )
 
 
 def user_command(args: argparse.Namespace, config: Config, paths: Paths) -> int:
@@ -75,7 +89,13 @@ def user_command(args: argparse.Namespace, config: Config, paths: Paths) -> int:
 
 
 def audit_command(args: argparse.Namespace, config: Config, paths: Paths) -> int:
-    return _with_accounts(config, paths, lambda _, store: _audit(args, store))
+    async def run(accounts: Accounts, store: SqlStore) -> int:
+        from tpm.security.roles import Action
+
+        await _login(accounts, lambda _: Action.READ_AUDIT, args.acting_user)
+        return await _audit(args, store)
+
+    return _with_accounts(config, paths, run)
 
 
 def parse_since(text: str, now_ns: int) -> int:
@@ -112,9 +132,22 @@ def _with_accounts(
 
 async def _user(args: argparse.Namespace, accounts: Accounts, store: SqlStore) -> int:
     from tpm.security.accounts import name_problem, role_of
+    from tpm.security.roles import Action
 
-    actor = f"cli:{getpass.getuser()}"
     what = args.user_command
+    target = getattr(args, "name", None)
+
+    def needed(who: str) -> Action:
+        own = what in ("passwd", "2fa") and who == target
+        return Action.CHANGE_OWN_LOGIN if own else Action.MANAGE_USERS
+
+    who = await _login(accounts, needed, args.acting_user)
+    if who is None and what == "add" and args.role != "admin":
+        raise TpmError(
+            f"the first user must be an admin (they add the others): "
+            f"tpm user add {args.name} --role admin"
+        )
+    actor = who or f"cli:{getpass.getuser()}"
     if what == "list":
         users = await accounts.users()
         if args.json:
@@ -129,16 +162,16 @@ async def _user(args: argparse.Namespace, accounts: Accounts, store: SqlStore) -
         if problem is not None:
             raise TpmError(problem)
         password = _new_password(args.name)
-        await accounts.add(args.name, role_of(args.role), password, actor=actor)
+        await accounts.add(args.name, role_of(args.role), password, actor=actor, origin="cli")
         print(f"added {args.name} as {args.role}")
     elif what == "passwd":
-        await accounts.set_password(args.name, _new_password(args.name), actor=actor)
+        await accounts.set_password(args.name, _new_password(args.name), actor=actor, origin="cli")
         print(f"password of {args.name} changed; their sessions ended")
     elif what == "remove":
-        await accounts.remove(args.name, actor=actor)
+        await accounts.remove(args.name, actor=actor, origin="cli")
         print(f"removed {args.name}")
     elif args.switch == "disable":
-        await accounts.disable_totp(args.name, actor=actor)
+        await accounts.disable_totp(args.name, actor=actor, origin="cli")
         print(f"two-factor login off for {args.name}")
     else:
         await _enable_totp(accounts, args.name, actor)
@@ -153,7 +186,7 @@ async def _enable_totp(accounts: Accounts, name: str, actor: str) -> None:
         print(f"  \x1b[30;47m{line}\x1b[0m" if tty else f"  {line}")
     print(f"\n  secret: {enrol.secret}\n  {enrol.uri}\n")
     code = _ask("Code shown by the app: ", secret=False)
-    codes = await accounts.enable_totp(name, enrol.secret, code, actor=actor)
+    codes = await accounts.enable_totp(name, enrol.secret, code, actor=actor, origin="cli")
     print(f"\nTwo-factor login is on for {name}. Recovery codes, each good once, shown only now:")
     for c in codes:
         print(f"  {c}")
@@ -201,13 +234,20 @@ async def _audit(args: argparse.Namespace, store: SqlStore) -> int:
 
 
 async def logged_in(store: SqlStore, config: Config, command: str, user: str | None) -> str | None:
-    """Once the store has users, a command that acts on the engine (halt, resume, order) is
-    given by one of them, as in the app: name, password, the code if two-factor login is on,
-    and a role that may do it. Returns who (None: no users, the OS user acts)."""
+    """Who gives a command that acts on the engine (halt, resume, order); see `_login`."""
     from tpm.cli.wiring import build_accounts
     from tpm.security.roles import Action
 
-    accounts = build_accounts(config, store)
+    action = {"halt": Action.HALT, "resume": Action.RESUME, "order": Action.SUBMIT_ORDER}
+    return await _login(build_accounts(config, store), lambda _: action[command], user)
+
+
+async def _login(
+    accounts: Accounts, needed: Callable[[str], Action], user: str | None
+) -> str | None:
+    """Once the store has users, a command is given by one of them, as in the app: name,
+    password, the code if two-factor login is on, and a role that may do `needed(name)`.
+    Returns who (None: no users yet, the OS user acts)."""
     if not await accounts.any_users():
         return None
     name = user or _ask("User: ", secret=False)
@@ -216,9 +256,10 @@ async def logged_in(store: SqlStore, config: Config, command: str, user: str | N
         step = await accounts.second_factor(step.ticket, _ask("Code: ", secret=False), "cli")
     if step.session is None:
         raise AccessDenied(step.refusal)
-    action = {"halt": Action.HALT, "resume": Action.RESUME, "order": Action.SUBMIT_ORDER}
-    accounts.require(step.session.token, action[command])
-    await accounts.logout(step.session.token)
+    try:
+        accounts.require(step.session.token, needed(name))
+    finally:
+        await accounts.logout(step.session.token)
     return name
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ def build_store(config: Config, paths: Paths) -> SqlStore:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _owner_only(Path(path).expanduser())
     s = config.store
     return SqlStore(
         url,
@@ -42,6 +43,14 @@ def build_store(config: Config, paths: Paths) -> SqlStore:
         flush_interval_s=s.flush_interval_ms / 1000,
         flush_rows=s.flush_rows,
     )
+
+
+def _owner_only(db: Path) -> None:
+    """A new database file readable by its owner only: it holds password hashes, two-factor
+    secrets and the trading record. SQLite gives its -wal and -shm files the same mode."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if not db.exists():
+        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def build_feed(config: Config, *, realtime: bool = True) -> MarketFeed:

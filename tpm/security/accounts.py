@@ -120,6 +120,10 @@ class Accounts:
         self.sessions.end_user(name)  # a new password logs the old sessions out
 
     async def remove(self, name: str, *, actor: str, origin: str = "local") -> None:
+        users = await self._store.load_users()
+        admins = [u.name for u in users if u.role is Role.ADMIN]
+        if admins == [name] and len(users) > 1:  # nobody could manage the others any more
+            raise AccountError(f"{name} is the last admin: add another admin first")
         if not await self._store.delete_user(name, (actor, "user.remove", name, origin)):
             raise AccountError(f"there is no user {name}")
         self.sessions.end_user(name)

@@ -45,6 +45,9 @@ class Action(StrEnum):
     # administering
     SAVE_SETTINGS = "save_settings"
     MANAGE_USERS = "manage_users"
+    CHANGE_OWN_LOGIN = "change_own_login"
+    """A user's own password and two-factor login: each may change theirs, having just
+    proved the old ones."""
     READ_AUDIT = "read_audit"
 
 
@@ -70,6 +73,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
             Action.READ_STRATEGY,
             Action.CHECK_STRATEGY,
             Action.SAVE_UI_SETTINGS,
+            Action.CHANGE_OWN_LOGIN,
         )
     },
     **{
