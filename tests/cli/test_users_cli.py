@@ -129,6 +129,7 @@ def test_only_an_admin_manages_users_and_reads_the_audit_log(tmp_path: Path) -> 
         out = tpm_in(tmp_path, f"{PASSWORD}\n{PASSWORD}\n", *args, "--user", "tom")
         assert out.returncode == 1, (args, out.stdout)
         assert "tom is a trader" in out.stderr and "needs the admin role" in out.stderr, args
+    assert ("tom", "access.denied", "cli") in audit_rows(tmp_path)
     nobody = tpm(tmp_path, "audit")  # no terminal, no answers: refused, not shown
     assert nobody.returncode == 1 and "nothing on standard input" in nobody.stderr
     wrong = tpm_in(tmp_path, "violet tram 43\n", "audit", "--user", "ann")

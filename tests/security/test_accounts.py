@@ -210,6 +210,25 @@ async def test_authorisation_matrix(accounts: Accounts) -> None:
     assert not viewer & {Action.SUBMIT_ORDER, Action.HALT, Action.SAVE_SETTINGS, Action.RESUME}
 
 
+async def test_a_refusal_is_audited_once_per_session_and_action(
+    accounts: Accounts, store: SqlStore
+) -> None:
+    await accounts.add("vic", Role.VIEWER, PASSWORD, actor="cli:root")
+    s = (await accounts.login("vic", PASSWORD, "10.0.0.7")).session
+    assert s is not None
+    for _ in range(50):  # a client in a loop
+        for action in (Action.SUBMIT_ORDER, Action.HALT):
+            with pytest.raises(AccessDenied, match="vic is a viewer"):
+                await accounts.check(s.token, action)
+    assert (await accounts.check(s.token, Action.LATEST)).user == "vic"
+    denied = [
+        (e.actor, e.detail, e.origin)
+        for e in await store.load_audit(None, 100)
+        if e.action == "access.denied"
+    ]
+    assert denied == [("vic", "submit_order", "10.0.0.7"), ("vic", "halt", "10.0.0.7")]
+
+
 async def test_parallel_guesses_each_count_and_a_recovery_code_works_once(
     accounts: Accounts, store: SqlStore, clock: Clock
 ) -> None:

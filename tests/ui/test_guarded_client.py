@@ -60,7 +60,7 @@ async def test_each_call_is_checked_and_what_users_do_is_audited(tmp_path: Path)
         assert (await client.latest()).watchlist is not None  # a viewer sees
         sym = (await client.symbols())[0]
         order = OrderRequest(sym, Side.BUY, Decimal(1), OrderType.MARKET, TimeInForce.DAY)
-        with pytest.raises(AccessDenied, match="vic is a viewer: submit_order needs the trader"):
+        with pytest.raises(AccessDenied, match="vic is a viewer: submit order needs the trader"):
             await client.submit_order(order)
         with pytest.raises(AccessDenied, match="needs the admin role"):
             await client.save_settings({"risk.order_size.max_qty": 1.0})

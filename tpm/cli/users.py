@@ -144,8 +144,7 @@ async def _user(args: argparse.Namespace, accounts: Accounts, store: SqlStore) -
     who = await _login(accounts, needed, args.acting_user)
     if who is None and what == "add" and args.role != "admin":
         raise TpmError(
-            f"the first user must be an admin (they add the others): "
-            f"tpm user add {args.name} --role admin"
+            "the first user must be an admin, who adds the others: tpm user add NAME --role admin"
         )
     actor = who or f"cli:{getpass.getuser()}"
     if what == "list":
@@ -257,7 +256,7 @@ async def _login(
     if step.session is None:
         raise AccessDenied(step.refusal)
     try:
-        accounts.require(step.session.token, needed(name))
+        await accounts.check(step.session.token, needed(name))
     finally:
         await accounts.logout(step.session.token)
     return name

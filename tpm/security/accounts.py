@@ -300,7 +300,17 @@ class Accounts:
                 self.sessions.end(token)
                 raise LoginNeeded(f"{s.user}'s account changed: log in again")
             s.checked_ns = now
-        return s if action is None else self.require(token, action, confirmed=confirmed)
+        if action is None:
+            return s
+        try:
+            return self.require(token, action, confirmed=confirmed)
+        except (LoginNeeded, ConfirmationNeeded):
+            raise
+        except AccessDenied:
+            if action not in s.denied:  # once per session and action: a loop cannot flood the log
+                s.denied.add(action)
+                await self._store.audit(s.user, "access.denied", action.value, s.origin)
+            raise
 
     def require(self, token: str, action: Action, *, confirmed: bool = False) -> Session:
         """The session of `token` when its role may do `action` (and, if `confirmed`, the
@@ -308,7 +318,8 @@ class Accounts:
         s = self.session(token)
         if not allowed(s.role, action):
             raise AccessDenied(
-                f"{s.user} is a {s.role}: {action.value} needs the {needed_role(action)} role"
+                f"{s.user} is a {s.role}: {action.value.replace('_', ' ')} needs the "
+                f"{needed_role(action)} role"
             )
         if confirmed and not self.sessions.is_fresh(s):
             raise ConfirmationNeeded(f"{action.value.replace('_', ' ')} asks for your code again")

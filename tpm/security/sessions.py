@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tpm.domain.users import Role
 
@@ -28,6 +28,8 @@ class Session:
     """The user's password hash at login: a new password ends the session."""
     checked_ns: int = 0
     """When the user was last looked up in the store."""
+    denied: set[str] = field(default_factory=set)
+    """The actions refused to this session that the audit log already holds."""
 
 
 class Sessions:
