@@ -19,6 +19,7 @@ from tpm.engine.engine import Engine, EngineSettings
 from tpm.store.sql_store import SqlStore
 from tpm.strategies import MovingAverageTrend
 from tpm.ui.app import TpmApp
+from tpm.ui.screens.login import LoginScreen
 
 
 def make_engine(db: Path, *, symbols: int = 12, strategies: bool = True) -> Engine:
@@ -75,6 +76,16 @@ async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
     field.value = text
     field.focus()
     await pilot.press("enter")
+
+
+async def login_shown(pilot: Pilot[None], what: str) -> None:
+    """Wait for the login screen with its fields: it composes after it becomes the screen."""
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, LoginScreen) and bool(app.screen.query("#login-message")),
+        what,
+    )
 
 
 def login_message(app: TpmApp) -> str:

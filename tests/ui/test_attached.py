@@ -23,10 +23,9 @@ from tpm.security.guard import GuardedClient
 from tpm.store.sql_store import SqlStore
 from tpm.ui.app import TpmApp
 from tpm.ui.screens.dialogs import Confirm
-from tpm.ui.screens.login import LoginScreen
 from tpm.ui.screens.risk import HaltDialog
 
-from .conftest import login_message, make_engine, type_into, wait_for
+from .conftest import login_message, login_shown, make_engine, type_into, wait_for
 
 PASSWORD = "violet tram 42"
 
@@ -67,7 +66,7 @@ async def app_on(tmp_path: Path, mode: str) -> AsyncIterator[tuple[TpmApp, Pilot
 @pytest.mark.parametrize("mode", ["local", "attached"])
 async def test_the_same_session_in_process_and_attached(tmp_path: Path, mode: str) -> None:
     async with app_on(tmp_path, mode) as (app, pilot, engine):
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login")
+        await login_shown(pilot, "the login")
         await type_into(pilot, "#login-user", "tom")
         await type_into(pilot, "#login-password", "not the password")
         await wait_for(pilot, lambda: login_message(app) == REFUSED, "the refusal")
@@ -98,5 +97,5 @@ async def test_the_same_session_in_process_and_attached(tmp_path: Path, mode: st
         assert app.is_running
         # Logging out brings the login back.
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login again")
+        await login_shown(pilot, "the login again")
         assert login_message(app) == "you logged out"

@@ -21,11 +21,10 @@ from tpm.security.sessions import Sessions
 from tpm.store.sql_store import SqlStore
 from tpm.ui.app import TpmApp
 from tpm.ui.screens.dialogs import AskText, Confirm
-from tpm.ui.screens.login import LoginScreen
 from tpm.ui.screens.risk import HaltDialog
 from tpm.ui.widgets.status_bar import StatusBar
 
-from .conftest import login_message, make_engine, type_into, wait_for
+from .conftest import login_message, login_shown, make_engine, type_into, wait_for
 
 PASSWORD = "violet tram 42"
 NS = 1_000_000_000
@@ -65,7 +64,7 @@ async def gated_app(
     app = TpmApp(client, start=engine.start)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login")
+            await login_shown(pilot, "the login")
             yield app, pilot, engine, clock, secret
     finally:
         await engine.stop()
@@ -132,5 +131,5 @@ async def test_two_factor_login_asking_again_to_resume_and_expiry(tmp_path: Path
         assert ("tess", "risk.active") in log
         # Thirty idle minutes later the next snapshot brings the login back.
         clock.advance(31 * 60)
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login again")
+        await login_shown(pilot, "the login again")
         assert "log in again" in login_message(app)
