@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Input, Label
 
 from tpm.config import Config
 from tpm.domain import TradingState
@@ -21,7 +22,8 @@ from tpm.security.sessions import Sessions
 from tpm.store.sql_store import SqlStore
 from tpm.ui.app import TpmApp
 from tpm.ui.screens.dialogs import AskText, Confirm
-from tpm.ui.screens.risk import HaltDialog
+from tpm.ui.screens.risk import HaltDialog, RiskDialog
+from tpm.ui.screens.trading import TradingScreen
 from tpm.ui.widgets.status_bar import StatusBar
 
 from .conftest import login_message, login_shown, make_engine, type_into, wait_for
@@ -70,6 +72,11 @@ async def gated_app(
         await engine.stop()
 
 
+def offered(app: TpmApp) -> set[str]:
+    """The actions of the keys the footer offers on the current screen."""
+    return {b.action.split("(")[0] for _, b, _, _ in app.screen.active_bindings.values()}
+
+
 async def audit(engine: Engine) -> list[tuple[str, str]]:
     assert isinstance(engine.store, SqlStore)
     return [(e.actor, e.action) for e in await engine.store.load_audit()]
@@ -90,14 +97,19 @@ async def test_a_viewer_logs_in_sees_the_market_and_cannot_trade(tmp_path: Path)
             lambda: "tpm vic (viewer)" in str(app.screen.query_one(StatusBar).render()),
             "the user in the status bar",
         )
+        # Keys for what a viewer may not do are not offered, on any screen or panel.
+        assert "kill_switch" not in offered(app) and "risk" in offered(app)
         await pilot.press("K")
-        await wait_for(pilot, lambda: isinstance(app.screen, HaltDialog), "the halt dialog")
-        await pilot.press("h")
-        await wait_for(
-            pilot,
-            lambda: any("needs the trader role" in n.message for n in app._notifications),
-            "the refusal",
-        )
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskDialog), "the risk panel")
+        assert "kill_switch" not in offered(app)
+        assert "K halt" not in str(app.screen.query_one(".hint", Label).render())
+        await pilot.press("k", "escape", "3")
+        await wait_for(pilot, lambda: isinstance(app.screen, TradingScreen), "the trading screen")
+        assert not {"ticket", "kill_switch"} & offered(app)
+        await pilot.press("b")
+        await pilot.pause(0.2)
+        assert app.screen.focused is None or not isinstance(app.screen.focused, Input)
         assert app.is_running and engine.risk.state is TradingState.ACTIVE
         log = await audit(engine)
         assert ("vic", "login.failed") in log and ("vic", "login.ok") in log
@@ -114,6 +126,7 @@ async def test_two_factor_login_asking_again_to_resume_and_expiry(tmp_path: Path
         await type_into(pilot, "#login-code", totp.code_at(secret, totp.step_of(clock())))
         await wait_for(pilot, lambda: app.snapshot is not None, "the first snapshot")
         assert app.sub_title == "tess (trader)"
+        assert {"kill_switch", "risk"} <= offered(app)
         # Halting needs no code; resuming, minutes later, asks for it again.
         await pilot.press("K")
         await wait_for(pilot, lambda: isinstance(app.screen, HaltDialog), "the halt dialog")

@@ -163,6 +163,7 @@ class TpmApp(App[None]):
         self.who = None
         self.who = await self.push_screen_wait(LoginScreen(gate.inner.description, reason))
         self.sub_title = f"{self.who.user} ({self.who.role})"
+        self.screen.refresh_bindings()  # the keys offered follow the role
         gate.open.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

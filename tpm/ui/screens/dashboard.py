@@ -8,7 +8,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 
 from tpm.domain.snapshot import EngineSnapshot
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.screens.dialogs import AskText
 from tpm.ui.screens.live import LiveScreen
 from tpm.ui.screens.risk import RiskDialog, kill_switch
@@ -22,6 +23,10 @@ from tpm.ui.widgets.status_bar import StatusBar
 __all__ = ["DashboardScreen"]
 
 
+_ROLE_KEYS = {"kill_switch": Action.HALT}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class DashboardScreen(LiveScreen):
     CSS_PATH = "dashboard.tcss"
     # Textual focuses it when the screen is first shown, in view or built in the background.
@@ -30,6 +35,9 @@ class DashboardScreen(LiveScreen):
         Binding("K", "kill_switch", "Halt"),
         Binding("R", "risk", "Risk"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

@@ -13,7 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.screens.dialogs import Confirm, confirmed
 
 __all__ = ["HaltDialog", "RiskDialog", "risk_table"]
@@ -154,6 +155,10 @@ def risk_table(status: dict[str, Any]) -> Table:
     return t
 
 
+_ROLE_KEYS = {"kill_switch": Action.HALT}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class RiskDialog(ModalScreen[None]):
     """Limits, usage and trading state, refreshed every second; K halts or resumes."""
 
@@ -163,11 +168,15 @@ class RiskDialog(ModalScreen[None]):
         Binding("escape,r,q", "dismiss", "Close"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(id="risk-state")
             yield Static(id="risk-table")
-            yield Label("K halt or resume · Esc close", classes="hint")
+            keys = "K halt or resume · Esc close" if may(self, Action.HALT) else "Esc close"
+            yield Label(keys, classes="hint")
 
     def __init__(self) -> None:
         super().__init__()

@@ -18,7 +18,8 @@ from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from tpm.domain.strategies import StrategyProblem
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.screens.dialogs import Confirm
 from tpm.ui.widgets.footer import KeyFooter
 from tpm.ui.widgets.trading.signal_chart import SignalChart
@@ -92,6 +93,14 @@ def _kind(file: str) -> str:
     return "python" if file.endswith(".py") else "rules"
 
 
+_ROLE_KEYS = {
+    "save": Action.SAVE_STRATEGY,
+    "backtest": Action.TRY_STRATEGY,
+    "start_stop": Action.START_STRATEGY,
+}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class StrategyEditor(Screen[bool]):
     """Dismisses with True when something was saved (the list should be read again)."""
 
@@ -104,6 +113,9 @@ class StrategyEditor(Screen[bool]):
         # The text area keeps Escape to itself (to release focus); here it always goes back.
         Binding("escape", "close", "Back", priority=True),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     def __init__(self, file: str, text: str, *, saved: bool = True, backtest: bool = False):
         """`saved`: `text` is what the file holds (False for a new file's template)."""

@@ -9,7 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from tpm.domain.snapshot import EngineSnapshot
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.screens.live import LiveScreen
 from tpm.ui.screens.risk import RiskDialog, kill_switch
 from tpm.ui.screens.strategy_editor import StrategyEditor, template
@@ -35,6 +36,10 @@ _TABLES = {  # pane id: (its TabbedContent, its table)
 }
 
 
+_ROLE_KEYS = {"ticket": Action.SUBMIT_ORDER, "kill_switch": Action.HALT}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class TradingScreen(LiveScreen):
     """Thin: lays the widgets out, hands them each snapshot and routes their messages."""
 
@@ -53,6 +58,9 @@ class TradingScreen(LiveScreen):
         Binding("K", "kill_switch", "Halt"),
         Binding("R", "risk", "Risk"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     def __init__(self) -> None:
         super().__init__()

@@ -11,7 +11,8 @@ from textual.message import Message
 
 from tpm.domain import Order, OrderStatus
 from tpm.domain.snapshot import PositionRow
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.format import money, pct, price, signed_money
 from tpm.ui.screens.dialogs import Confirm
 from tpm.ui.widgets.trading.draft import describe_order, sentence
@@ -25,6 +26,10 @@ def _describe(p: PositionRow) -> str:
     return f"{side} {abs(p.qty)} {p.symbol} (worth {money(abs(p.market_value))})"
 
 
+_ROLE_KEYS = {"close_position": Action.CLOSE_POSITION, "flatten_all": Action.CLOSE_POSITION}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class PositionsTable(SyncedTable):
     """Positions by symbol; Enter puts the highlighted symbol in the order ticket."""
 
@@ -33,6 +38,9 @@ class PositionsTable(SyncedTable):
         Binding("x", "close_position", "Close"),
         Binding("X", "flatten_all", "Flatten all"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     class Closed(Message):
         """A closing order for `symbol` was sent (`order` may have come back rejected)."""

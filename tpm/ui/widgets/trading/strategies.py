@@ -14,7 +14,8 @@ from textual.message import Message
 from tpm.domain import ns_to_dt
 from tpm.domain.snapshot import StrategyView
 from tpm.domain.strategies import StrategyFile
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.format import signed_money
 from tpm.ui.widgets.trading.synced_table import Row, SyncedTable, signed
 
@@ -83,6 +84,14 @@ def _signal(v: StrategyView | None) -> str:
     return f"{ns_to_dt(v.last_signal_ns):%H:%M} {v.last_signal}"
 
 
+_ROLE_KEYS = {
+    "new": Action.SAVE_STRATEGY,
+    "backtest": Action.TRY_STRATEGY,
+    "start_stop": Action.START_STRATEGY,
+}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class StrategiesTable(SyncedTable):
     COLUMNS = ("Strategy", "State", "Holds", "P&L", "Last signal", "Symbols", "Kind", "File")
     BINDINGS = [
@@ -92,6 +101,9 @@ class StrategiesTable(SyncedTable):
         Binding("t", "backtest", "Backtest", show=False),
         Binding("space", "start_stop", "Run/stop"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     class Edit(Message):
         """Open the builder on `file` (empty: a new file named `new`); `backtest` runs one."""

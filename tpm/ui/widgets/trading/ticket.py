@@ -20,7 +20,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tpm.domain import ClientOrderId, Instrument, Order, OrderStatus, OrderType, Side, TimeInForce
 from tpm.domain.snapshot import EngineSnapshot
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.format import money, price
 from tpm.ui.screens.dialogs import Confirm
 from tpm.ui.widgets.trading.draft import (
@@ -46,6 +47,15 @@ _TYPES = [
 ]
 _TIFS = [("Day", TimeInForce.DAY), ("GTC", TimeInForce.GTC), ("IOC", TimeInForce.IOC)]
 _FIELDS = ("symbol", "limit", "stop", "size")  # top to bottom, as on screen
+
+
+_ROLE_KEYS = {
+    "side": Action.SUBMIT_ORDER,
+    "cycle_type": Action.SUBMIT_ORDER,
+    "toggle_size": Action.SUBMIT_ORDER,
+    "submit": Action.SUBMIT_ORDER,
+}
+"""What each key asks of the engine: a key the role may not use is not offered."""
 
 
 class OrderTicket(VerticalScroll):
@@ -74,6 +84,9 @@ class OrderTicket(VerticalScroll):
         Binding("n", "toggle_size", "Qty/amount"),
         Binding("ctrl+s", "submit", "Send order"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     class Submitted(Message):
         """An order left the ticket (it may have come back rejected: see its status)."""

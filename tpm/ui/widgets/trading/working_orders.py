@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.message import Message
 
 from tpm.domain import ClientOrderId, Instrument, Order, OrderType, Side, ns_to_iso
-from tpm.ui.context import client_of
+from tpm.security.roles import Action
+from tpm.ui.context import client_of, may
 from tpm.ui.format import price
 from tpm.ui.widgets.trading.draft import describe_change, describe_order, sentence
 from tpm.ui.widgets.trading.modify import ModifyOrder, OrderChange
@@ -51,6 +52,10 @@ def time_cell(ts_ns: int) -> Text:
     return Text(ns_to_iso(ts_ns)[11:19], style="dim")
 
 
+_ROLE_KEYS = {"cancel_order": Action.CANCEL_ORDER, "modify_order": Action.REPLACE_ORDER}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class WorkingOrders(SyncedTable):
     """Orders still working at the broker."""
 
@@ -59,6 +64,9 @@ class WorkingOrders(SyncedTable):
         Binding("c", "cancel_order", "Cancel"),
         Binding("m", "modify_order", "Modify"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     class CancelSent(Message):
         """A cancel request for `order` reached the broker (the cancel itself arrives later)."""
