@@ -25,6 +25,7 @@ from tpm.ui.screens.dialogs import AskText, Confirm
 from tpm.ui.screens.risk import HaltDialog, RiskDialog
 from tpm.ui.screens.trading import TradingScreen
 from tpm.ui.widgets.status_bar import StatusBar
+from tpm.ui.widgets.trading.ticket import OrderTicket
 
 from .conftest import login_message, login_shown, make_engine, type_into, wait_for
 
@@ -98,7 +99,7 @@ async def test_a_viewer_logs_in_sees_the_market_and_cannot_trade(tmp_path: Path)
             "the user in the status bar",
         )
         # Keys for what a viewer may not do are not offered, on any screen or panel.
-        assert "kill_switch" not in offered(app) and "risk" in offered(app)
+        assert not {"kill_switch", "add_symbol"} & offered(app) and "risk" in offered(app)
         await pilot.press("K")
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, RiskDialog), "the risk panel")
@@ -107,6 +108,9 @@ async def test_a_viewer_logs_in_sees_the_market_and_cannot_trade(tmp_path: Path)
         await pilot.press("k", "escape", "3")
         await wait_for(pilot, lambda: isinstance(app.screen, TradingScreen), "the trading screen")
         assert not {"ticket", "kill_switch"} & offered(app)
+        ticket = app.screen.query_one(OrderTicket)
+        await wait_for(pilot, lambda: ticket.disabled, "the ticket switched off")
+        assert "watching only" in str(ticket.border_subtitle)
         await pilot.press("b")
         await pilot.pause(0.2)
         assert app.screen.focused is None or not isinstance(app.screen.focused, Input)
@@ -126,7 +130,7 @@ async def test_two_factor_login_asking_again_to_resume_and_expiry(tmp_path: Path
         await type_into(pilot, "#login-code", totp.code_at(secret, totp.step_of(clock())))
         await wait_for(pilot, lambda: app.snapshot is not None, "the first snapshot")
         assert app.sub_title == "tess (trader)"
-        assert {"kill_switch", "risk"} <= offered(app)
+        assert {"kill_switch", "risk", "add_symbol"} <= offered(app)
         # Halting needs no code; resuming, minutes later, asks for it again.
         await pilot.press("K")
         await wait_for(pilot, lambda: isinstance(app.screen, HaltDialog), "the halt dialog")

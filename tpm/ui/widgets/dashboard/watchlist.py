@@ -21,6 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tpm.domain.snapshot import WatchRow
+from tpm.security.roles import Action
+from tpm.ui.context import may
 from tpm.ui.format import pct, price, sparkline, volume
 from tpm.ui.messages import SymbolPicked
 
@@ -54,6 +56,10 @@ _SORTS: dict[str, Callable[[WatchRow], tuple[float, str]]] = {
 }
 
 
+_ROLE_KEYS = {"add_symbol": Action.SET_WATCHLIST, "remove_symbol": Action.SET_WATCHLIST}
+"""What each key asks of the engine: a key the role may not use is not offered."""
+
+
 class Watchlist(ScrollView, can_focus=True):
     """Symbols with last price, change, trend and score; sortable, with add and remove."""
 
@@ -81,6 +87,9 @@ class Watchlist(ScrollView, can_focus=True):
         Binding("x,delete", "remove_symbol", "Remove"),
         Binding("enter", "select", "Open", show=False),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return may(self, _ROLE_KEYS.get(action))
 
     cursor: reactive[int] = reactive(0)
     sort: reactive[str] = reactive("symbol")

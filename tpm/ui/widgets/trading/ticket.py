@@ -191,6 +191,10 @@ class OrderTicket(VerticalScroll):
     def show_market(self, snap: EngineSnapshot) -> None:
         """Take the latest prices for the ticket's symbol and the progress of its last order."""
         self._snapshot = snap
+        watching = not may(self, Action.SUBMIT_ORDER)  # who is logged in can change
+        if watching != self.disabled:
+            self.disabled = watching
+            self.border_subtitle = "viewer: watching only" if watching else ""
         quote = self._quote_for(self._symbol)
         if quote != self._quote:
             self._quote = quote
