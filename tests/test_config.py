@@ -67,6 +67,7 @@ def _load(tmp_path: Path, text: str, **env: str) -> Config:
             'config.toml: feed.replay.files[0].sym: unknown key (did you mean "symbol"?)',
         ),
         ("engine = 3", "config.toml: engine: expected a table, got 3"),
+        ('[ui]\ntheme = "nope"', "config.toml: ui.theme: no theme 'nope': one of ansi-dark,"),
         ("[risk\n", "config.toml: not valid TOML"),
     ],
 )
@@ -218,3 +219,11 @@ def test_score_settings_are_checked(tmp_path: Path, text: str, message: str) -> 
 def test_weights_that_add_up_are_taken(tmp_path: Path) -> None:
     cfg = _load(tmp_path, "[scores.weights]\ntechnical = 0.6\nfundamental = 0.2\nsentiment = 0.2\n")
     assert (cfg.scores.weights.technical, cfg.scores.weights.sentiment) == (0.6, 0.2)
+
+
+def test_the_themes_a_config_may_name_are_textuals() -> None:
+    from textual.theme import BUILTIN_THEMES
+
+    from tpm.config.sections import THEMES
+
+    assert set(THEMES) == set(BUILTIN_THEMES)

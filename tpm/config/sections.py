@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from tpm.config.base import Lax, Section, TimeframeName
 from tpm.config.risk import RiskConfig
@@ -153,6 +153,33 @@ class DemoStrategyConfig(Section):
         return self
 
 
+THEMES = (
+    "ansi-dark",
+    "ansi-light",
+    "atom-one-dark",
+    "atom-one-light",
+    "catppuccin-frappe",
+    "catppuccin-latte",
+    "catppuccin-macchiato",
+    "catppuccin-mocha",
+    "dracula",
+    "flexoki",
+    "gruvbox",
+    "monokai",
+    "nord",
+    "rose-pine",
+    "rose-pine-dawn",
+    "rose-pine-moon",
+    "solarized-dark",
+    "solarized-light",
+    "textual-dark",
+    "textual-light",
+    "tokyo-night",
+)
+"""The app's themes: Textual's own, named here so the headless engine need not import it
+(a test holds the list to the pinned Textual)."""
+
+
 class UiConfig(Section):
     theme: str = "textual-dark"
     """The app's colour theme (Settings switches it): textual-dark, textual-light, nord, ..."""
@@ -162,6 +189,13 @@ class UiConfig(Section):
     """Pop up a note for every rejected order."""
     toast_feed: bool = True
     """Pop up a note when a feed goes stale, reconnects or comes back."""
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, theme: str) -> str:
+        if theme not in THEMES:
+            raise ValueError(f"no theme {theme!r}: one of {', '.join(THEMES)}")
+        return theme
 
 
 class SecurityConfig(Section):
