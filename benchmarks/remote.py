@@ -8,7 +8,8 @@ receives (without parsing them: on a small machine 50 parsing clients would need
 than the engine leaves free, and the figure sought is the engine's fan-out).
 
 For every client count it prints the frames per second delivered to all clients together,
-the share of ideal delivery (clients x snapshots the engine published), and the engine
+the share of ideal delivery (clients x snapshots the engine published), the bytes each client
+received (snapshots go whole once, then as patches: tpm.remote.delta), and the engine
 process's CPU over the same window, against the same engine with no clients.
 
 Usage: python benchmarks/remote.py [--seconds S] [--counts 0,1,10,50] [--compress]
@@ -44,7 +45,7 @@ def _clients(conn: Connection, url: str, n: int, seconds: float) -> None:
     """In its own process: `n` clients log in, subscribe and read every frame; the frames
     that arrive during the `seconds` after the engine's "go" are counted."""
 
-    async def one(i: int, counts: list[int], window: list[float]) -> None:
+    async def one(i: int, counts: list[int], sizes: list[int], window: list[float]) -> None:
         async with connect(url, max_size=2**25) as ws:
             login = {"user": "bench", "password": PASSWORD}
             await ws.send(json.dumps({"id": 1, "op": "login", "args": login}))
@@ -58,21 +59,23 @@ def _clients(conn: Connection, url: str, n: int, seconds: float) -> None:
                     continue
                 # Counted, not parsed: 50 parsing clients would need more cores than the
                 # engine has beside it, and the figure is the engine's fan-out.
-                snapshot = isinstance(frame, str) and frame.startswith('{"snapshot"')
+                # A whole snapshot or a patch on the one before (tpm.remote.delta).
+                snapshot = isinstance(frame, str) and frame.startswith('{"snapshot')
                 if snapshot and window and window[0] <= time.monotonic() < window[1]:
                     counts[i] += 1
+                    sizes[i] += len(frame)
 
-    async def run() -> list[int]:
-        counts = [0] * n
+    async def run() -> tuple[list[int], list[int]]:
+        counts, sizes = [0] * n, [0] * n
         window: list[float] = []
-        tasks = [asyncio.create_task(one(i, counts, window)) for i in range(n)]
+        tasks = [asyncio.create_task(one(i, counts, sizes, window)) for i in range(n)]
         await asyncio.sleep(0)
         conn.send("ready")
         await asyncio.to_thread(conn.recv)  # the engine's window starts
         now = time.monotonic()
         window.extend((now, now + seconds))
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), seconds + 30)
-        return counts
+        return counts, sizes
 
     conn.send(asyncio.run(run()))
 
@@ -117,6 +120,7 @@ async def measure(counts: list[int], seconds: float, compress: bool) -> list[dic
                 say(
                     f"  {n:3d} clients: {r['frames_per_s']:8.1f} frames/s delivered "
                     f"({r['delivered_pct']:.0f}% of {r['published_per_s']:.1f}/s x {n}), "
+                    f"{r['kib_per_s_per_client']:.0f} KiB/s per client, "
                     f"engine CPU {r['engine_cpu_pct']:.1f}%"
                 )
         finally:
@@ -141,8 +145,9 @@ async def _window(engine: Any, url: str, n: int, seconds: float) -> dict[str, An
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     published = engine.publisher.latest.version - v0
     got: list[int] = []
+    sizes: list[int] = []
     if proc is not None:
-        got = await asyncio.to_thread(parent.recv)
+        got, sizes = await asyncio.to_thread(parent.recv)
         proc.join()
     frames_per_s = sum(got) / seconds  # each client counts over its own window of `seconds`
     ideal = published / wall * n
@@ -151,6 +156,7 @@ async def _window(engine: Any, url: str, n: int, seconds: float) -> dict[str, An
         "frames_per_s": frames_per_s,
         "published_per_s": published / wall,
         "delivered_pct": 100.0 * frames_per_s / ideal if ideal else 100.0,
+        "kib_per_s_per_client": sum(sizes) / seconds / n / 1024 if n else 0.0,
         "engine_cpu_pct": 100.0 * cpu / wall,
     }
 

@@ -24,6 +24,7 @@ from tpm import errors
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.errors import LoginNeeded, TpmError
 from tpm.remote.codec import CodecError, decode, encode
+from tpm.remote.delta import apply, keyed, unkeyed
 from tpm.remote.protocol import ERRORS, OPS, SUBSCRIBE, signature
 
 __all__ = ["RemoteEngineClient"]
@@ -131,11 +132,14 @@ class RemoteEngineClient:
 
     async def _read(self, ws: ClientConnection) -> None:
         why = f"the connection to {self.url} was lost: log in again"
+        held = _Held()  # the last snapshot on this connection, which the next patch is on
         try:
             async for frame in ws:
                 msg = json.loads(frame)
                 if "snapshot" in msg:
-                    self._offer(decode(msg["snapshot"], EngineSnapshot, "snapshot"))
+                    self._offer(held.whole(msg))
+                elif "snapshot_delta" in msg:
+                    self._offer(held.patched(msg["snapshot_delta"]))
                 elif msg.get("event") == "session_ended":
                     self._ended = str(msg.get("message", ""))
                     self._offer(_ENDED)
@@ -162,6 +166,28 @@ class RemoteEngineClient:
         if self._slot.full():
             self._slot.get_nowait()
         self._slot.put_nowait(item)
+
+
+class _Held:
+    """The snapshot a connection last brought, as codec JSON keyed for patching."""
+
+    def __init__(self) -> None:
+        self.seq: Any = None
+        self.view: dict[str, Any] | None = None
+
+    def whole(self, msg: dict[str, Any]) -> EngineSnapshot:
+        data = msg["snapshot"]
+        snapshot: EngineSnapshot = decode(data, EngineSnapshot, "snapshot")
+        self.seq, self.view = msg.get("seq"), keyed(data)
+        return snapshot
+
+    def patched(self, delta: Any) -> EngineSnapshot:
+        if not isinstance(delta, dict) or self.view is None or delta.get("base") != self.seq:
+            raise CodecError(f"a snapshot patch on {self.seq}, the snapshot held, does not fit")
+        apply(self.view, delta.get("patch"))
+        self.seq = delta.get("seq")
+        snapshot: EngineSnapshot = decode(unkeyed(self.view), EngineSnapshot, "snapshot")
+        return snapshot
 
 
 def _exception(error: Any) -> Exception:

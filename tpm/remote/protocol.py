@@ -6,7 +6,10 @@ Client to server, each answered once with the same id:
     or {"id": 7, "error": {"type": "AccessDenied", "message": "..."}}
 The ops are the EngineClient's calls (tpm.domain.client), arguments by name, values in the
 codec's JSON (tpm.remote.codec); "subscribe" starts the snapshot stream:
-    server -> {"snapshot": <EngineSnapshot>}   newest only: a slow reader skips to the latest
+    server -> {"snapshot": <EngineSnapshot>, "seq": 41}   newest only: a slow reader skips
+    server -> {"snapshot_delta": {"base": 41, "seq": 42, "patch": {...}}}
+              the next snapshot as a patch on the one with seq `base`, which this client
+              holds (tpm.remote.delta); a client that skipped that one gets it whole
     server -> {"event": "session_ended", "message": "..."}   the stream stops; log in again
 A frame that is not one of these gets an error reply (id null when it had none), is counted,
 and changes nothing.

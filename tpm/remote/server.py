@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from tpm.domain.client import EngineClient
 from tpm.errors import AccessDenied, TpmError
 from tpm.remote.codec import CodecError, decode, encode
+from tpm.remote.delta import diff, keyed
 from tpm.remote.protocol import ERRORS, OPS, SUBSCRIBE, signature
 
 __all__ = ["RemoteServer"]
@@ -63,7 +64,7 @@ class RemoteServer:
         self.port = 0
         """The port served on, once started (the one chosen, for port 0)."""
         self._server: Server | None = None
-        self._last: tuple[Any, str] | None = None  # the newest snapshot, encoded once for all
+        self._last: _Frame | None = None  # the newest snapshot, encoded once for all
 
     async def start(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> int:
         """Listen; returns the port (useful with port 0)."""
@@ -185,14 +186,40 @@ class RemoteServer:
         self.counters[reason] += 1
         conn.out.reply(_error(rid, "BadRequest", message))
 
-    def encoded(self, snapshot: Any) -> str:
-        """The snapshot's frame, made once however many clients receive it."""
+    def encoded(self, snapshot: Any) -> _Frame:
+        """The snapshot's frames, made once however many clients receive them."""
         last = self._last
-        if last is not None and last[0] is snapshot:
-            return last[1]
-        text = json.dumps({"snapshot": encode(snapshot)}, allow_nan=False)
-        self._last = (snapshot, text)
-        return text
+        if last is not None and last.snapshot is snapshot:
+            return last
+        self._last = _Frame(snapshot, last)
+        return self._last
+
+
+class _Frame:
+    """One snapshot as it goes out: whole, or as a patch on the snapshot before it (see
+    tpm.remote.delta). Each is made at most once, for every client."""
+
+    __slots__ = ("_full", "_payload", "base", "patch", "seq", "snapshot", "view")
+
+    def __init__(self, snapshot: Any, before: _Frame | None) -> None:
+        self.snapshot = snapshot
+        self.seq: int = 1 if before is None else before.seq + 1
+        self._payload = encode(snapshot)
+        self.view = keyed(self._payload)
+        self.base: int | None = None if before is None else before.seq
+        self.patch: str | None = None
+        if before is not None:
+            delta = {"base": before.seq, "seq": self.seq, "patch": diff(before.view, self.view)}
+            self.patch = json.dumps({"snapshot_delta": delta}, allow_nan=False)
+            before.view = {}  # no later frame diffs against it: let it go
+        self._full: str | None = None
+
+    @property
+    def full(self) -> str:
+        if self._full is None:  # only for clients that missed the frame before
+            body = {"snapshot": self._payload, "seq": self.seq}
+            self._full = json.dumps(body, allow_nan=False)
+        return self._full
 
 
 class _Conn:
@@ -227,7 +254,8 @@ class _Outbox:
     def __init__(self, ws: ServerConnection, server: RemoteServer) -> None:
         self._ws, self._server = ws, server
         self._replies: deque[str] = deque()
-        self._snapshot: str | None = None
+        self._snapshot: _Frame | None = None
+        self._sent: int | None = None  # the seq of the last snapshot this client was sent
         self._wake = asyncio.Event()
         self.dropped = False
         self._closing: asyncio.Task[None] | None = None
@@ -239,8 +267,8 @@ class _Outbox:
         self._replies.append(text)
         self._wake.set()
 
-    def snapshot(self, text: str) -> None:
-        self._snapshot = text  # an unsent older one is simply replaced
+    def snapshot(self, frame: _Frame) -> None:
+        self._snapshot = frame  # an unsent older one is simply replaced
         self._wake.set()
 
     async def run(self) -> None:
@@ -248,10 +276,7 @@ class _Outbox:
             await self._wake.wait()
             self._wake.clear()
             while self._replies or self._snapshot is not None:
-                if self._replies:
-                    text = self._replies.popleft()
-                else:
-                    text, self._snapshot = self._snapshot or "", None
+                text = self._replies.popleft() if self._replies else self._next_snapshot()
                 try:
                     async with asyncio.timeout(self._server.send_timeout_s):
                         await self._ws.send(text)
@@ -260,6 +285,13 @@ class _Outbox:
                     return
                 except ConnectionClosed:
                     return
+
+    def _next_snapshot(self) -> str:
+        """The pending snapshot as a patch on the last one sent, or whole if it missed that."""
+        frame, self._snapshot = self._snapshot, None
+        assert frame is not None
+        sent, self._sent = self._sent, frame.seq
+        return frame.patch if frame.patch is not None and frame.base == sent else frame.full
 
     def _drop(self, why: str) -> None:
         if self.dropped:
