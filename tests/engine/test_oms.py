@@ -69,6 +69,7 @@ class ProbeBroker:
         self.store = store
         self.submitted: list[Order] = []
         self.stored_at_submit: list[Order | None] = []
+        self.audited_at_submit: list[list[str]] = []
 
     async def connect(self) -> None:
         await self.inner.connect()
@@ -76,6 +77,7 @@ class ProbeBroker:
     async def submit(self, order: Order) -> None:
         stored = {o.client_order_id: o for o in await self.store.load_orders()}
         self.stored_at_submit.append(stored.get(order.client_order_id))
+        self.audited_at_submit.append([e.detail for e in await self.store.load_audit()])
         self.submitted.append(order)
         await self.inner.submit(order)
 
@@ -179,6 +181,23 @@ async def test_order_is_stored_before_the_broker_sees_it(store: SqlStore) -> Non
     stored = await rig.stored(order.client_order_id)
     assert stored.status is OrderStatus.ACCEPTED
     assert stored.broker_order_id
+
+
+async def test_every_order_is_in_the_audit_log_before_the_broker_sees_it(
+    store: SqlStore,
+) -> None:
+    rig = Rig(store)
+    await rig.submit(10, strategy="trend", source="strategy")
+    await rig.submit(3, side=Side.SELL, type=OrderType.LIMIT, limit_price=D("101.5"))
+    await rig.submit(5000)  # refused by the risk limits: logged too
+    log = [(e.actor, e.action, e.origin, e.detail) for e in await store.load_audit()]
+    assert log[0] == ("trend", "order.new", "engine", "buy 10 ACME market day [trend]")
+    assert log[1] == ("manual", "order.new", "engine", "sell 3 ACME limit limit 101.5 day")
+    assert log[2][:2] == ("manual", "order.rejected") and "max_qty" in log[2][3]
+    assert len(log) == 3
+    first, second = rig.probe.audited_at_submit
+    assert first == [log[0][3]] and second == [log[0][3], log[1][3]]
+    assert (await store.audit_break()) == (3, None)
 
 
 async def test_market_order_fills_and_is_booked(store: SqlStore) -> None:
@@ -389,8 +408,8 @@ async def test_a_halt_that_lands_while_the_order_is_stored_keeps_it_from_the_bro
     rig = Rig(store)
     save = store.save_order
 
-    async def save_then_halt(order: Order) -> None:
-        await save(order)
+    async def save_then_halt(order: Order, audit: tuple[str, str, str, str] | None = None) -> None:
+        await save(order, audit)
         rig.risk.set_state(TradingState.HALTED, "kill switch")
 
     monkeypatch.setattr(store, "save_order", save_then_halt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tpm.domain import Fill, Notification, Order
+from tpm.engine.protocols import AuditEntry
 
 __all__ = ["MemoryOrders"]
 
@@ -18,8 +19,10 @@ class MemoryOrders:
         self.notes: list[Notification] = []
         self.audit_rows: list[tuple[str, str, str, str]] = []
 
-    async def save_order(self, order: Order) -> None:
+    async def save_order(self, order: Order, audit: AuditEntry | None = None) -> None:
         self.orders[order.client_order_id] = order
+        if audit is not None:
+            self.audit_rows.append(audit)
 
     async def save_fill(self, fill: Fill, order: Order | None) -> bool:
         if fill.exec_id in self._exec_ids:

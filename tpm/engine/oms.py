@@ -167,7 +167,9 @@ class OrderManager:
                 f"{_describe(order)}: [{rejection.code}] {rejection.message}",
             )
             return order
-        await self._store.save_order(order)
+        # Stored with its audit entry in one transaction: whoever asked, it is in the log.
+        taken = (order.strategy or order.source, "order.new", _describe(order), "engine")
+        await self._store.save_order(order, taken)
         self.orders[order.client_order_id] = order
         self._published(order)
         late = self._risk.late_refusal(is_flatten)  # the state moved while it was stored

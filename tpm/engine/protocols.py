@@ -128,10 +128,17 @@ class Notifier(Protocol):
     async def send(self, notification: Notification) -> None: ...
 
 
+AuditEntry = tuple[str, str, str, str]
+"""An audit log entry: who, what, the detail, and from where."""
+
+
 class OrderStore(Protocol):
     """Where orders and fills are kept: committed before each call returns."""
 
-    async def save_order(self, order: Order) -> None: ...
+    async def save_order(self, order: Order, audit: AuditEntry | None = None) -> None:
+        """Commit `order`, and with it `audit` (actor, action, detail, origin) to the audit
+        log, in one transaction."""
+        ...
 
     async def save_fill(self, fill: Fill, order: Order | None) -> bool:
         """Commit a fill (and the order it moved) in one transaction; False if already stored."""

@@ -76,11 +76,15 @@ class SqlStore(SqlUsers):
 
     # -- orders and fills ----------------------------------------------------------------------
 
-    async def save_order(self, order: Order) -> None:
+    async def save_order(
+        self, order: Order, audit: tuple[str, str, str, str] | None = None
+    ) -> None:
         row = mapping.order_to_row(order)
 
         async def fn(conn: AsyncConnection) -> None:
             await conn.execute(mapping.upsert(self.dialect, ORDERS), [row])
+            if audit is not None:
+                await self._append(conn, *audit)
 
         await self._write(f"saving order {order.client_order_id}", fn)
 
