@@ -23,7 +23,9 @@ from tpm.security.guard import GuardedClient
 from tpm.store.sql_store import SqlStore
 from tpm.ui.app import TpmApp
 from tpm.ui.screens.dialogs import Confirm
+from tpm.ui.screens.login import LoginScreen
 from tpm.ui.screens.risk import HaltDialog
+from tpm.ui.widgets.status_bar import StatusBar
 
 from .conftest import login_message, login_shown, make_engine, type_into, wait_for
 
@@ -31,7 +33,9 @@ PASSWORD = "violet tram 42"
 
 
 @asynccontextmanager
-async def app_on(tmp_path: Path, mode: str) -> AsyncIterator[tuple[TpmApp, Pilot[None], Engine]]:
+async def app_on(
+    tmp_path: Path, mode: str
+) -> AsyncIterator[tuple[TpmApp, Pilot[None], Engine, RemoteServer | None]]:
     engine = make_engine(tmp_path / "ui.db")
     await engine.start()
     store = engine.store
@@ -55,7 +59,7 @@ async def app_on(tmp_path: Path, mode: str) -> AsyncIterator[tuple[TpmApp, Pilot
     app = TpmApp(client)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            yield app, pilot, engine
+            yield app, pilot, engine, server
     finally:
         if server is not None:
             await remote.close()
@@ -65,7 +69,7 @@ async def app_on(tmp_path: Path, mode: str) -> AsyncIterator[tuple[TpmApp, Pilot
 
 @pytest.mark.parametrize("mode", ["local", "attached"])
 async def test_the_same_session_in_process_and_attached(tmp_path: Path, mode: str) -> None:
-    async with app_on(tmp_path, mode) as (app, pilot, engine):
+    async with app_on(tmp_path, mode) as (app, pilot, engine, _):
         await login_shown(pilot, "the login")
         await type_into(pilot, "#login-user", "tom")
         await type_into(pilot, "#login-password", "not the password")
@@ -99,3 +103,26 @@ async def test_the_same_session_in_process_and_attached(tmp_path: Path, mode: st
         await pilot.press("ctrl+l")
         await login_shown(pilot, "the login again")
         assert login_message(app) == "you logged out"
+
+
+async def test_an_attached_app_rides_out_a_dropped_link(tmp_path: Path) -> None:
+    async with app_on(tmp_path, "attached") as (app, pilot, engine, server):
+        assert server is not None
+        await login_shown(pilot, "the login")
+        await type_into(pilot, "#login-user", "tom")
+        await type_into(pilot, "#login-password", PASSWORD)
+        await wait_for(pilot, lambda: app.snapshot is not None, "the first snapshot")
+        bar = app.screen.query_one(StatusBar)
+        port = server.port
+        await server.close()
+        await wait_for(pilot, lambda: "link down" in str(bar.render()), "the link down")
+        await server.start("127.0.0.1", port)
+        await wait_for(pilot, lambda: "link down" not in str(bar.render()), "the link back")
+        published = engine.publisher.latest
+        assert published is not None
+        await wait_for(
+            pilot,
+            lambda: app.snapshot is not None and app.snapshot.version > published.version,
+            "snapshots again",
+        )
+        assert not isinstance(app.screen, LoginScreen) and app.who is not None

@@ -49,3 +49,6 @@ class LoginAnswer:
     who: Identity | None = None
     needs_code: bool = False
     refusal: str = ""
+    reattach: str = ""
+    """Once in: what takes this session up again over a new connection, should the one it
+    came on drop (a remote engine; the session's timeouts keep running meanwhile)."""

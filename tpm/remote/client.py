@@ -2,9 +2,14 @@
 
 Calls are sent with an id and answered in any order; results are decoded against the
 EngineClient's own type hints, and an error comes back as the same exception class
-(AccessDenied, LoginNeeded, ConfigError, ...). Snapshots are latest-wins. When the connection
-drops, pending calls fail with a sentence, the next call reconnects, and the snapshot stream
-says the login must be given again (the session lived on the connection).
+(AccessDenied, LoginNeeded, ConfigError, ...). Snapshots are latest-wins.
+
+When the connection drops, pending calls fail with a sentence and the client reconnects on its
+own, with growing pauses, and takes its session up again ("reattach"): the snapshot stream
+goes on from a fresh snapshot and nobody types the password and code again. Meanwhile the
+description says the link is down and calls are refused at once. Only when the session has
+ended (its timeouts, a logout, a new password, an engine restart) or the engine stays away
+for `reattach_for_s` does the stream end with LoginNeeded. `close` logs out first.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import itertools
 import json
 import logging
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -22,10 +28,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from tpm import errors
 from tpm.domain.snapshot import EngineSnapshot
-from tpm.errors import LoginNeeded, TpmError
+from tpm.domain.users import LoginAnswer
+from tpm.errors import AccessDenied, LoginNeeded, TpmError
 from tpm.remote.codec import CodecError, decode, encode
 from tpm.remote.delta import apply, keyed, unkeyed
-from tpm.remote.protocol import ERRORS, OPS, SUBSCRIBE, signature
+from tpm.remote.protocol import ERRORS, OPS, REATTACH, SUBSCRIBE, signature
 
 __all__ = ["RemoteEngineClient"]
 
@@ -44,6 +51,7 @@ class RemoteEngineClient:
         tls: ssl.SSLContext | None = None,
         call_timeout_s: float = 120.0,
         max_frame: int = 16 * 1024 * 1024,
+        reattach_for_s: float = 600.0,
     ) -> None:
         self.url = url
         self._tls = tls
@@ -56,12 +64,31 @@ class RemoteEngineClient:
         self._slot: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
         self._connecting = asyncio.Lock()
         self._ended = ""
+        self.reattach_for_s = reattach_for_s
+        self._token = ""  # the session to take up again should the connection drop
+        self._subscribed = False
+        self._closing = False
+        self._down_since: float | None = None
+        self._reattaching: asyncio.Task[None] | None = None
 
     @property
     def description(self) -> str:
-        return self.url
+        if self._down_since is None:
+            return self.url
+        down = time.monotonic() - self._down_since
+        return f"{self.url} (link down {down:.0f}s: reconnecting)"
 
     async def close(self) -> None:
+        self._closing = True
+        if self._reattaching is not None:
+            self._reattaching.cancel()
+            await asyncio.gather(self._reattaching, return_exceptions=True)
+        if self._token and self._down_since is None:
+            try:  # a session nobody will take up again should not wait for its timeout
+                async with asyncio.timeout(5):
+                    await self._call("logout", {})
+            except (TpmError, TimeoutError):
+                pass
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -84,14 +111,18 @@ class RemoteEngineClient:
         while not self._slot.empty():  # what an earlier stream left (its end, say)
             self._slot.get_nowait()
         await self._call(SUBSCRIBE, {})
+        self._subscribed = True
         while True:
             item = await self._slot.get()
             if item is _ENDED:
+                self._subscribed = False
                 raise LoginNeeded(self._ended or "the session ended: log in again")
             yield item
 
-    async def _call(self, op: str, args: dict[str, Any]) -> Any:
-        ws = await self._connected()
+    async def _call(self, op: str, args: dict[str, Any], *, reattaching: bool = False) -> Any:
+        if op == "logout":
+            self._token = ""
+        ws = await self._connected(reattaching=reattaching)
         rid = next(self._ids)
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[rid] = reply
@@ -110,14 +141,20 @@ class RemoteEngineClient:
             raise _exception(answer["error"])
         if op == SUBSCRIBE:
             return None
+        expected = LoginAnswer if op == REATTACH else signature(op).result
         try:
-            return decode(answer.get("ok"), signature(op).result, op)
+            result = decode(answer.get("ok"), expected, op)
         except CodecError as exc:
             raise TpmError(f"{op}: the engine's answer does not read: {exc}") from None
+        if isinstance(result, LoginAnswer) and result.who is not None:
+            self._token = result.reattach
+        return result
 
     # -- the connection ------------------------------------------------------------------------
 
-    async def _connected(self) -> ClientConnection:
+    async def _connected(self, *, reattaching: bool = False) -> ClientConnection:
+        if self._down_since is not None and not reattaching:
+            raise TpmError(f"the connection to {self.url} is down: reconnecting")
         async with self._connecting:
             if self._ws is not None and self._reader is not None and not self._reader.done():
                 return self._ws
@@ -133,6 +170,7 @@ class RemoteEngineClient:
     async def _read(self, ws: ClientConnection) -> None:
         why = f"the connection to {self.url} was lost: log in again"
         held = _Held()  # the last snapshot on this connection, which the next patch is on
+        unreadable = False
         try:
             async for frame in ws:
                 msg = json.loads(frame)
@@ -141,6 +179,7 @@ class RemoteEngineClient:
                 elif "snapshot_delta" in msg:
                     self._offer(held.patched(msg["snapshot_delta"]))
                 elif msg.get("event") == "session_ended":
+                    self._token = ""
                     self._ended = str(msg.get("message", ""))
                     self._offer(_ENDED)
                 else:
@@ -153,13 +192,49 @@ class RemoteEngineClient:
         except (ValueError, CodecError) as exc:
             log.error("a frame from %s does not read: %s", self.url, exc)
             why = f"the engine sent what does not read ({exc}): log in again"
+            unreadable = True
             await ws.close(1002, "unreadable frame")
         finally:
             for waiting in self._pending.values():
                 if not waiting.done():
                     waiting.set_exception(ConnectionClosed(None, None))
-            self._ended = why
-            self._offer(_ENDED)
+            if self._token and not self._closing and not unreadable:
+                self._link_lost()
+            else:
+                self._ended = why
+                self._offer(_ENDED)
+
+    def _link_lost(self) -> None:
+        if self._reattaching is not None and not self._reattaching.done():
+            return  # the one under way tries again
+        self._down_since = time.monotonic()
+        log.warning("the connection to %s dropped: reconnecting", self.url)
+        self._reattaching = asyncio.create_task(self._reattach(), name="remote-reattach")
+
+    async def _reattach(self) -> None:
+        """Reconnect and take the session up again, with growing pauses, for as long as
+        `reattach_for_s`; then the stream goes on, or ends with the reason."""
+        token, pause = self._token, 0.25
+        give_up = time.monotonic() + self.reattach_for_s
+        why = f"the engine at {self.url} stayed away: log in again"
+        while time.monotonic() < give_up:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+            try:
+                await self._call(REATTACH, {"token": token}, reattaching=True)
+                if self._subscribed:
+                    await self._call(SUBSCRIBE, {}, reattaching=True)
+            except AccessDenied as exc:  # the session ended while the link was down
+                why = f"{exc} (the session ended while the link was down)"
+                break
+            except TpmError:
+                continue  # not back yet
+            self._down_since = None
+            log.info("reattached to %s", self.url)
+            return
+        self._token, self._down_since = "", None
+        self._ended = why
+        self._offer(_ENDED)
 
     def _offer(self, item: Any) -> None:
         """Latest wins: an unread snapshot is replaced by a newer one."""

@@ -5,7 +5,10 @@ Client to server, each answered once with the same id:
     -> {"id": 7, "ok": <the result>}
     or {"id": 7, "error": {"type": "AccessDenied", "message": "..."}}
 The ops are the EngineClient's calls (tpm.domain.client), arguments by name, values in the
-codec's JSON (tpm.remote.codec); "subscribe" starts the snapshot stream:
+codec's JSON (tpm.remote.codec). Two more belong to the connection itself:
+    {"id": 8, "op": "reattach", "args": {"token": "..."}}   after a dropped connection,
+        takes the session up again (the token is the login answer's "reattach")
+    {"id": 9, "op": "subscribe"}   starts the snapshot stream:
     server -> {"snapshot": <EngineSnapshot>, "seq": 41}   newest only: a slow reader skips
     server -> {"snapshot_delta": {"base": 41, "seq": 42, "patch": {...}}}
               the next snapshot as a patch on the one with seq `base`, which this client
@@ -24,9 +27,10 @@ from typing import Any
 from tpm.domain.client import EngineClient
 from tpm.remote.codec import hints
 
-__all__ = ["ERRORS", "OPS", "SUBSCRIBE", "Signature", "signature"]
+__all__ = ["ERRORS", "OPS", "REATTACH", "SUBSCRIBE", "Signature", "signature"]
 
 SUBSCRIBE = "subscribe"
+REATTACH = "reattach"
 # The calls a remote client may make: every EngineClient method but the stream and the label.
 OPS = frozenset(
     name

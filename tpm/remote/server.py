@@ -21,11 +21,11 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from tpm.domain.client import EngineClient
 from tpm.errors import AccessDenied, TpmError
 from tpm.remote.codec import CodecError, decode, encode
 from tpm.remote.delta import diff, keyed
-from tpm.remote.protocol import ERRORS, OPS, SUBSCRIBE, signature
+from tpm.remote.protocol import ERRORS, OPS, REATTACH, SUBSCRIBE, signature
+from tpm.security.guard import GuardedClient
 
 __all__ = ["RemoteServer"]
 
@@ -37,11 +37,11 @@ _REPLY_BACKLOG = 256
 
 
 class RemoteServer:
-    """Serves `client_for(origin)` (a fresh, logged-out EngineClient per connection)."""
+    """Serves `client_for(origin)` (a fresh, logged-out GuardedClient per connection)."""
 
     def __init__(
         self,
-        client_for: Callable[[str], EngineClient],
+        client_for: Callable[[str], GuardedClient],
         *,
         max_frame: int = 64 * 1024,
         send_timeout_s: float = 10.0,
@@ -110,13 +110,11 @@ class RemoteServer:
             self.clients -= 1
             # Calls already begun run to their end (a halt half done, or an order sent and
             # not audited, would be worse than a reply nobody reads); the stream stops.
+            # The session outlives the connection: a client whose link dropped takes it up
+            # again with "reattach"; one that is done logs out first. Its timeouts still run.
             conn.stop_stream()
             sender.cancel()
             await asyncio.gather(*conn.tasks, sender, return_exceptions=True)
-            try:
-                await conn.client.logout()
-            except Exception:
-                log.exception("logging out a closed connection")
 
     def _frame(self, conn: _Conn, frame: str | bytes) -> None:
         if isinstance(frame, bytes):
@@ -146,11 +144,13 @@ class RemoteServer:
             conn.subscribe()
             conn.out.reply(json.dumps({"id": rid, "ok": None}))
             return None
-        if op not in OPS:
+        if op not in OPS and op != REATTACH:
             return self._refuse(conn, rid, "unknown_op", f"no call named {op!r}")
         if len(conn.tasks) >= self.max_in_flight:
             return self._refuse(conn, rid, "busy", f"at most {self.max_in_flight} calls at once")
-        task = asyncio.create_task(self._call(conn, rid, op, args), name=f"remote-{op}")
+        attach = op == REATTACH
+        call = self._reattach(conn, rid, args) if attach else self._call(conn, rid, op, args)
+        task = asyncio.create_task(call, name=f"remote-{op}")
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
         return None
@@ -180,6 +180,18 @@ class RemoteServer:
             log.exception("remote call %s failed", op)
             return conn.out.reply(_error(rid, "TpmError", f"{op} failed on the engine (logged)"))
         conn.out.reply(text)
+        return None
+
+    async def _reattach(self, conn: _Conn, rid: int, args: dict[str, Any]) -> None:
+        token = args.get("token")
+        if set(args) != {"token"} or not isinstance(token, str) or not 0 < len(token) <= 64:
+            return self._refuse(conn, rid, "bad_args", 'reattach: "token", from the login')
+        try:
+            answer = await conn.client.reattach(token)
+        except AccessDenied as exc:
+            self.counters["reattach_refused"] += 1
+            return conn.out.reply(_error(rid, type(exc).__name__, str(exc)))
+        conn.out.reply(json.dumps({"id": rid, "ok": encode(answer)}))
         return None
 
     def _refuse(self, conn: _Conn, rid: int | None, reason: str, message: str) -> None:
@@ -223,7 +235,7 @@ class _Frame:
 
 
 class _Conn:
-    def __init__(self, ws: ServerConnection, client: EngineClient, server: RemoteServer):
+    def __init__(self, ws: ServerConnection, client: GuardedClient, server: RemoteServer):
         self.client = client
         self.server = server
         self.out = _Outbox(ws, server)

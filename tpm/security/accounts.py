@@ -230,6 +230,15 @@ class Accounts:
         self._tickets.pop(ticket, None)
         return await self._logged_in(replace(user, totp_last_step=check.step), origin, "code")
 
+    async def reattach(self, token: str, origin: str) -> Session:
+        """The session of `token`, taken up from `origin` (a new connection after one
+        dropped): LoginNeeded when it has ended, by its timeouts, a logout or an account
+        change. Its timeouts are not reset."""
+        s = await self.check(token)
+        before, s.origin = s.origin, origin
+        await self._store.audit(s.user, "session.reattached", f"from {before}", origin)
+        return s
+
     async def logout(self, token: str) -> None:
         s = self.sessions.end(token)
         if s is not None:

@@ -64,6 +64,13 @@ class GuardedClient:
         self._token, self._ticket = "", ""
         self._inner.actor = "app"
 
+    async def reattach(self, token: str) -> LoginAnswer:
+        """Take up a session whose connection dropped (its `LoginAnswer.reattach`)."""
+        if token != self._token:
+            await self.logout()
+        s = await self._accounts.reattach(token, self._origin)
+        return self._answer(LoginStep(session=s))
+
     async def confirm(self, secret: str) -> None:
         await self._accounts.confirm(self._token, secret)
 
@@ -76,7 +83,7 @@ class GuardedClient:
             s = step.session
             self._token, self._ticket = s.token, ""
             self._inner.actor = s.user
-            return LoginAnswer(who=Identity(s.user, s.role, s.origin))
+            return LoginAnswer(who=Identity(s.user, s.role, s.origin), reattach=s.token)
         if step.ticket:
             self._ticket = step.ticket
             return LoginAnswer(needs_code=True)

@@ -49,6 +49,9 @@ class Sessions:
 
     def open(self, user: str, role: Role, origin: str) -> Session:
         now = self._clock()
+        # Sessions left behind (dropped connections never taken up again) go as they expire.
+        for token in [t for t, s in self._by_token.items() if self.expiry(s) is not None]:
+            del self._by_token[token]
         s = Session(secrets.token_urlsafe(16), user, role, origin, now, now, now)
         self._by_token[s.token] = s
         return s

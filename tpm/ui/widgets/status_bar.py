@@ -37,10 +37,11 @@ class StatusBar(Widget):
     """
 
     snapshot: reactive[EngineSnapshot | None] = reactive(None)
-    where: reactive[str] = reactive("local")
 
     def on_mount(self) -> None:
-        self.where = client_of(self).description  # the engine's place never changes
+        if client_of(self).description != "local":
+            # A remote engine's link can drop between snapshots: say so as it happens.
+            self.set_interval(1.0, self.refresh)
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -51,6 +52,11 @@ class StatusBar(Widget):
         snap = self.snapshot
         now_s = time.time() if snap is None else snap.ts_ns / 1e9
         text.append(time.strftime("%H:%M:%S UTC", time.gmtime(now_s)), style="dim")
+        where = client_of(self).description
+        down = "reconnecting" in where  # first, where 80 columns keep it in view
+        if down:
+            text.append("  │ ")
+            text.append(where.rsplit("(", 1)[-1].rstrip(")"), style="bold reverse yellow")
         if snap is None:
             text.append("  │ connecting to the engine…", style="yellow")
             return text
@@ -69,6 +75,6 @@ class StatusBar(Widget):
         if a.trading_state is not TradingState.ACTIVE:
             text.append("  │ ")
             text.append(f" {a.trading_state.upper()} ", style="bold reverse red")
-        if self.where != "local":
-            text.append(f"  │ {self.where}", style="dim")
+        if where != "local" and not down:
+            text.append(f"  │ {where}", style="dim")
         return text

@@ -1,0 +1,110 @@
+"""A dropped link: the client reconnects and takes its session up again, without a login,
+unless the session ended meanwhile; only a live session's token takes it up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from tpm.domain.snapshot import EngineSnapshot
+from tpm.errors import LoginNeeded, TpmError
+from tpm.remote.client import RemoteEngineClient
+from tpm.store.sql_store import SqlStore
+
+from .conftest import PASSWORD, Served
+from .test_attach import drain
+
+
+async def until(what: Callable[[], bool]) -> None:
+    async with asyncio.timeout(30):
+        while not what():
+            await asyncio.sleep(0.05)
+
+
+async def audit(served: Served) -> list[tuple[str, str]]:
+    assert isinstance(served.engine.store, SqlStore)
+    return [(e.actor, e.action) for e in await served.engine.store.load_audit()]
+
+
+async def link_dropped(
+    served: Served, attach: RemoteEngineClient
+) -> tuple[AsyncIterator[EngineSnapshot], int]:
+    """tom logged in and streaming, then the link goes (the engine and the session stay);
+    returns the stream and the port to serve on again."""
+    await attach.login("tom", PASSWORD)
+    stream = attach.snapshots()
+    await asyncio.wait_for(anext(stream), 10)
+    await served.server.close()
+    return stream, int(served.url.rsplit(":", 1)[1])
+
+
+async def test_a_dropped_link_takes_the_session_up_again(
+    served: Served, attach: RemoteEngineClient
+) -> None:
+    stream, port = await link_dropped(served, attach)
+    await until(lambda: "link down" in attach.description)
+    with pytest.raises(TpmError, match="is down: reconnecting"):
+        await attach.latest()  # refused at once, not left waiting
+    await served.server.start("127.0.0.1", port)
+    await until(lambda: attach.description == served.url)
+    published = served.engine.publisher.latest
+    assert published is not None
+    async with asyncio.timeout(10):  # the same stream goes on, with snapshots from now
+        while (await anext(stream)).version <= published.version:
+            pass
+    who = await attach.whoami()
+    assert who is not None and who.user == "tom"
+    log = await audit(served)
+    assert ("tom", "session.reattached") in log and log.count(("tom", "login.ok")) == 1
+
+
+async def test_a_session_that_ended_while_the_link_was_down_asks_for_a_login(
+    served: Served, attach: RemoteEngineClient
+) -> None:
+    stream, port = await link_dropped(served, attach)
+    served.accounts.sessions.end_user("tom")  # as a new password or an engine restart does
+    await served.server.start("127.0.0.1", port)
+    with pytest.raises(LoginNeeded, match="while the link was down"):
+        await drain(stream)
+    assert (await attach.login("tom", PASSWORD)).who is not None  # and a login works
+
+
+async def test_only_a_live_sessions_token_takes_it_up(served: Served) -> None:
+    async def ask(ws: ClientConnection, rid: int, op: str, args: dict[str, Any]) -> Any:
+        await ws.send(json.dumps({"id": rid, "op": op, "args": args}))
+        return json.loads(await ws.recv())
+
+    async with connect(served.url) as ws:
+        answer = await ask(ws, 1, "login", {"user": "vic", "password": PASSWORD})
+        token = answer["ok"]["reattach"]
+        assert isinstance(token, str) and len(token) >= 22  # 128 bits
+    async with connect(served.url) as ws:  # the first connection dropped: vic is still in
+        taken = await ask(ws, 1, "reattach", {"token": token})
+        assert taken["ok"]["who"]["user"] == "vic"
+        await ask(ws, 2, "logout", {})
+    async with connect(served.url) as ws:
+        for rid, args, kind in (
+            (1, {"token": token}, "LoginNeeded"),  # logged out: gone for good
+            (2, {"token": "A" * 22}, "LoginNeeded"),
+            (3, {"token": 5}, "BadRequest"),
+            (4, {"token": token, "user": "ada"}, "BadRequest"),
+        ):
+            refused = await ask(ws, rid, "reattach", args)
+            assert refused["error"]["type"] == kind, args
+        latest = await ask(ws, 5, "latest", {})
+        assert latest["error"]["type"] == "LoginNeeded"
+    assert served.server.counters["reattach_refused"] == 2
+
+
+async def test_closing_the_client_logs_out(served: Served) -> None:
+    client = RemoteEngineClient(served.url)
+    assert (await client.login("vic", PASSWORD)).who is not None
+    assert len(served.accounts.sessions) == 1
+    await client.close()
+    assert len(served.accounts.sessions) == 0
+    assert ("vic", "logout") in await audit(served)
