@@ -27,6 +27,7 @@ __all__ = [
     "DataError",
     "FeedDisconnected",
     "IllegalTransition",
+    "LinkDown",
     "LoginNeeded",
     "RuleError",
     "StoreUnavailable",
@@ -61,6 +62,11 @@ class StrategyFailed(TpmError):
 class AccessDenied(TpmError):
     """An action refused to who asked: not logged in, the session ended, the role may not do
     it, or it needs the code (or password) given again. The message says which."""
+
+
+class LinkDown(TpmError):
+    """The connection to a remote engine is down (or never came up): the call did not reach
+    it. The client reconnects by itself; the app says so and carries on."""
 
 
 class LoginNeeded(AccessDenied):

@@ -191,12 +191,18 @@ async def test_every_order_is_in_the_audit_log_before_the_broker_sees_it(
     await rig.submit(3, side=Side.SELL, type=OrderType.LIMIT, limit_price=D("101.5"))
     await rig.submit(5000)  # refused by the risk limits: logged too
     log = [(e.actor, e.action, e.origin, e.detail) for e in await store.load_audit()]
-    assert log[0] == ("trend", "order.new", "engine", "buy 10 ACME market day [trend]")
-    assert log[1] == ("manual", "order.new", "engine", "sell 3 ACME limit limit 101.5 day")
+    first, second = (o.client_order_id[:8] for o in rig.probe.submitted)
+    assert log[0] == ("trend", "order.new", "engine", f"{first} buy 10 ACME market day [trend]")
+    assert log[1] == (
+        "manual",
+        "order.new",
+        "engine",
+        f"{second} sell 3 ACME limit limit 101.5 day",
+    )
     assert log[2][:2] == ("manual", "order.rejected") and "max_qty" in log[2][3]
     assert len(log) == 3
-    first, second = rig.probe.audited_at_submit
-    assert first == [log[0][3]] and second == [log[0][3], log[1][3]]
+    seen_first, seen_second = rig.probe.audited_at_submit
+    assert seen_first == [log[0][3]] and seen_second == [log[0][3], log[1][3]]
     assert (await store.audit_break()) == (3, None)
 
 
@@ -419,3 +425,6 @@ async def test_a_halt_that_lands_while_the_order_is_stored_keeps_it_from_the_bro
     assert rig.probe.submitted == []
     monkeypatch.setattr(store, "save_order", save)
     assert (await rig.stored(order.client_order_id)).status is OrderStatus.REJECTED
+    log = [(e.action, e.detail) for e in await store.load_audit()]
+    assert [a for a, _ in log] == ["order.new", "order.rejected"]
+    assert log[1][1].startswith(order.client_order_id[:8]) and "halted" in log[1][1]

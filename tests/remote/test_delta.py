@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from tpm.errors import LoginNeeded
 from tpm.remote.client import RemoteEngineClient
 from tpm.remote.codec import CodecError, decode, encode
 from tpm.remote.delta import GONE, apply, diff, keyed, unkeyed
+from tpm.remote.server import RemoteServer
 
 from .conftest import PASSWORD, Served
 
@@ -117,6 +119,48 @@ async def test_on_the_wire_each_patch_rebuilds_the_engines_snapshot(served: Serv
         assert snap == published[snap["version"]]
         decode(snap, EngineSnapshot, "snapshot")
     assert max(patches) < wholes[0] / 2
+
+
+async def test_the_client_shows_exactly_what_the_engine_published(
+    served: Served, attach: RemoteEngineClient
+) -> None:
+    published: dict[int, Any] = {}
+    shown = []
+
+    async def record() -> None:
+        while True:
+            snap = served.engine.publisher.latest
+            if snap is not None:
+                published.setdefault(snap.version, json.loads(json.dumps(encode(snap))))
+            await asyncio.sleep(0.002)
+
+    recorder = asyncio.create_task(record())
+    try:
+        await attach.login("vic", PASSWORD)
+        stream = attach.snapshots()
+        for _ in range(20):
+            shown.append(await asyncio.wait_for(anext(stream), 10))
+    finally:
+        recorder.cancel()
+    for snap in shown:
+        assert json.loads(json.dumps(encode(snap))) == published[snap.version]
+    assert len({s.version for s in shown}) == len(shown)
+
+
+def test_a_connection_that_fell_behind_gets_a_whole_snapshot_and_the_chain_holds(
+    served: Served,
+) -> None:
+    server = RemoteServer(lambda origin: None)  # type: ignore[arg-type,return-value]
+    old = served.engine.publisher.latest
+    assert old is not None
+    new = dataclasses.replace(old, version=old.version + 1)
+    newer = dataclasses.replace(old, version=old.version + 2)
+    first = server.encoded(new)
+    late = server.encoded(old)  # a connection behind the others
+    assert late.patch is None and late.seq != first.seq
+    following = server.encoded(newer)
+    assert following.base == first.seq and following.patch is not None
+    assert server.encoded(newer) is following  # made once for every client
 
 
 async def test_a_patch_on_a_snapshot_the_client_lacks_ends_the_connection(

@@ -9,12 +9,12 @@ import pytest
 from clocks import Clock
 
 from tpm.domain.users import Role
-from tpm.errors import AccessDenied, AccountError
+from tpm.errors import AccessDenied, AccountError, LoginNeeded
 from tpm.security import totp
 from tpm.security.accounts import REFUSED, Accounts
 from tpm.security.passwords import Hasher
 from tpm.security.roles import PERMISSIONS, Action
-from tpm.security.sessions import Sessions
+from tpm.security.sessions import Session, Sessions
 from tpm.store.sql_store import SqlStore
 
 NS = 1_000_000_000
@@ -252,12 +252,18 @@ async def test_parallel_guesses_each_count_and_a_recovery_code_works_once(
     assert sum(s.session is not None for s in steps) == 1
 
 
+async def ann_logged_in(accounts: Accounts, origin: str) -> Session:
+    """ann, a trader, added and logged in from `origin`."""
+    await accounts.add("ann", Role.TRADER, PASSWORD, actor="cli:root")
+    s = (await accounts.login("ann", PASSWORD, origin)).session
+    assert s is not None
+    return s
+
+
 async def test_a_password_changed_elsewhere_ends_the_session_within_seconds(
     accounts: Accounts, store: SqlStore, clock: Clock
 ) -> None:
-    await accounts.add("ann", Role.TRADER, PASSWORD, actor="cli:root")
-    s = (await accounts.login("ann", PASSWORD, "x")).session
-    assert s is not None
+    s = await ann_logged_in(accounts, "x")
     other = Accounts(store, clock=clock)  # another process: tpm user passwd
     await other.set_password("ann", "a new tram 7", actor="cli:root")
     assert (await accounts.check(s.token, Action.LATEST)).user == "ann"  # not looked yet
@@ -272,3 +278,20 @@ async def test_odd_input_is_refused_without_work(accounts: Accounts, store: SqlS
     assert (await accounts.login("ann", "p" * 5000, "x")).refusal == REFUSED
     assert await store.load_audit() != []  # only the user.add
     assert [e.action for e in await store.load_audit()] == ["user.add"]
+
+
+async def test_reattaching_takes_the_session_up_without_resetting_its_idle_clock(
+    accounts: Accounts, store: SqlStore, clock: Clock
+) -> None:
+    s = await ann_logged_in(accounts, "10.0.0.7:5000")
+    clock.advance(20 * 60)  # the link drops, and comes back twenty minutes later
+    taken = await accounts.reattach(s.token, "10.0.0.9:6000")
+    assert (taken.user, taken.origin) == ("ann", "10.0.0.9:6000")
+    clock.advance(11 * 60)  # 31 idle minutes since the user last did anything
+    with pytest.raises(LoginNeeded):
+        await accounts.reattach(s.token, "10.0.0.9:6001")
+    await accounts.logout(s.token)
+    with pytest.raises(LoginNeeded):
+        await accounts.reattach("made-up-token", "10.0.0.9:6002")
+    log = [(e.actor, e.action, e.detail) for e in await store.load_audit(None, 100)]
+    assert ("ann", "session.reattached", "from 10.0.0.7:5000") in log

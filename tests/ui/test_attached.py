@@ -116,6 +116,17 @@ async def test_an_attached_app_rides_out_a_dropped_link(tmp_path: Path) -> None:
         port = server.port
         await server.close()
         await wait_for(pilot, lambda: "link down" in str(bar.render()), "the link down")
+        # The risk panel asks the engine every second: told once, and the app carries on.
+        await pilot.press("R")
+        await wait_for(
+            pilot,
+            lambda: any(n.title == "Engine link down" for n in app._notifications),
+            "the note",
+        )
+        await pilot.pause(1.5)
+        assert app.is_running
+        assert sum(n.title == "Engine link down" for n in app._notifications) == 1
+        await pilot.press("escape")
         await server.start("127.0.0.1", port)
         await wait_for(pilot, lambda: "link down" not in str(bar.render()), "the link back")
         published = engine.publisher.latest

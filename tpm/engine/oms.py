@@ -168,13 +168,15 @@ class OrderManager:
             )
             return order
         # Stored with its audit entry in one transaction: whoever asked, it is in the log.
-        taken = (order.strategy or order.source, "order.new", _describe(order), "engine")
-        await self._store.save_order(order, taken)
+        who = order.strategy or order.source
+        said = f"{order.client_order_id[:8]} {_describe(order)}"
+        await self._store.save_order(order, (who, "order.new", said, "engine"))
         self.orders[order.client_order_id] = order
         self._published(order)
         late = self._risk.late_refusal(is_flatten)  # the state moved while it was stored
         if late is not None:
             await self._apply(order.client_order_id, OrderRejected(self._now_ns(), late))
+            await self._store.audit(who, "order.rejected", f"{said}: {late}")
             return self.orders[order.client_order_id]
         if log.isEnabledFor(logging.INFO):  # describing an order is not free
             log.info("order %s: %s", order.client_order_id[:8], _describe(order))

@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from tpm import errors
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.domain.users import LoginAnswer
-from tpm.errors import AccessDenied, LoginNeeded, TpmError
+from tpm.errors import AccessDenied, LinkDown, LoginNeeded, TpmError
 from tpm.remote.codec import CodecError, decode, encode
 from tpm.remote.delta import apply, keyed, unkeyed
 from tpm.remote.protocol import ERRORS, OPS, REATTACH, SUBSCRIBE, signature
@@ -132,9 +132,9 @@ class RemoteEngineClient:
             async with asyncio.timeout(self._timeout):
                 answer = await reply
         except TimeoutError:
-            raise TpmError(f"{op}: no answer from {self.url} in {self._timeout:g}s") from None
+            raise LinkDown(f"{op}: no answer from {self.url} in {self._timeout:g}s") from None
         except ConnectionClosed:
-            raise TpmError(f"{op}: the connection to {self.url} closed") from None
+            raise LinkDown(f"{op}: the connection to {self.url} closed") from None
         finally:
             self._pending.pop(rid, None)
         if "error" in answer:
@@ -154,7 +154,7 @@ class RemoteEngineClient:
 
     async def _connected(self, *, reattaching: bool = False) -> ClientConnection:
         if self._down_since is not None and not reattaching:
-            raise TpmError(f"the connection to {self.url} is down: reconnecting")
+            raise LinkDown(f"the connection to {self.url} is down: reconnecting")
         async with self._connecting:
             if self._ws is not None and self._reader is not None and not self._reader.done():
                 return self._ws
@@ -163,7 +163,7 @@ class RemoteEngineClient:
                     self.url, ssl=self._tls, max_size=self._max_frame, open_timeout=15
                 )
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-                raise TpmError(f"cannot reach the engine at {self.url}: {exc}") from None
+                raise LinkDown(f"cannot reach the engine at {self.url}: {exc}") from None
             self._reader = asyncio.create_task(self._read(self._ws), name="remote-reader")
             return self._ws
 
@@ -198,7 +198,9 @@ class RemoteEngineClient:
             for waiting in self._pending.values():
                 if not waiting.done():
                     waiting.set_exception(ConnectionClosed(None, None))
-            if self._token and not self._closing and not unreadable:
+            if unreadable:  # no patch fits: the session is given up rather than trusted
+                self._token = ""
+            if self._token and not self._closing:
                 self._link_lost()
             else:
                 self._ended = why
@@ -224,11 +226,16 @@ class RemoteEngineClient:
                 await self._call(REATTACH, {"token": token}, reattaching=True)
                 if self._subscribed:
                     await self._call(SUBSCRIBE, {}, reattaching=True)
+            except LinkDown:
+                continue  # not back yet
             except AccessDenied as exc:  # the session ended while the link was down
                 why = f"{exc} (the session ended while the link was down)"
                 break
-            except TpmError:
-                continue  # not back yet
+            except TpmError as exc:  # an answer, but no session: an older engine, say
+                why = f"the engine did not take the session up again ({exc}): log in again"
+                break
+            if self._reader is None or self._reader.done():
+                continue  # it dropped again as it came back
             self._down_since = None
             log.info("reattached to %s", self.url)
             return

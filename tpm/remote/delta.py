@@ -5,7 +5,8 @@ scores) is the same ten times a second; the prices that moved are a tenth of it.
 two snapshots the server sends a patch of the codec's JSON instead:
 
 - dicts are patched key by key, recursively; a key that went away is {"$gone": 1};
-- anything else (a number, a string, a list) that changed is sent whole;
+- anything else (a number, a string, a list) that changed is sent whole; numbers that are
+  equal are the same (1 and 1.0, 0.0 and -0.0), as Python compares them;
 - the watchlist and the positions, lists of rows, travel keyed by symbol
   ({"$rows": {symbol: row}, "$order": [symbols]}), so a row is patched like a dict.
 

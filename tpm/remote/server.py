@@ -10,6 +10,7 @@ reader skips ahead instead of growing memory, and a client that cannot take a fr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import socket
@@ -65,6 +66,7 @@ class RemoteServer:
         """The port served on, once started (the one chosen, for port 0)."""
         self._server: Server | None = None
         self._last: _Frame | None = None  # the newest snapshot, encoded once for all
+        self._seq = itertools.count(1)  # frames' numbers, never reused by this server
 
     async def start(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> int:
         """Listen; returns the port (useful with port 0)."""
@@ -191,6 +193,12 @@ class RemoteServer:
         except AccessDenied as exc:
             self.counters["reattach_refused"] += 1
             return conn.out.reply(_error(rid, type(exc).__name__, str(exc)))
+        except TpmError as exc:  # the store away, say: an answer, not a silent wait
+            return conn.out.reply(_error(rid, "TpmError", str(exc)))
+        except Exception:
+            self.counters["internal"] += 1
+            log.exception("remote reattach failed")
+            return conn.out.reply(_error(rid, "TpmError", "reattach failed on the engine (logged)"))
         conn.out.reply(json.dumps({"id": rid, "ok": encode(answer)}))
         return None
 
@@ -203,7 +211,10 @@ class RemoteServer:
         last = self._last
         if last is not None and last.snapshot is snapshot:
             return last
-        self._last = _Frame(snapshot, last)
+        if last is not None and snapshot.version < last.snapshot.version:
+            # A connection that fell behind: whole for it, and the others' chain unbroken.
+            return _Frame(snapshot, None, next(self._seq))
+        self._last = _Frame(snapshot, last, next(self._seq))
         return self._last
 
 
@@ -213,9 +224,9 @@ class _Frame:
 
     __slots__ = ("_full", "_payload", "base", "patch", "seq", "snapshot", "view")
 
-    def __init__(self, snapshot: Any, before: _Frame | None) -> None:
+    def __init__(self, snapshot: Any, before: _Frame | None, seq: int) -> None:
         self.snapshot = snapshot
-        self.seq: int = 1 if before is None else before.seq + 1
+        self.seq = seq
         self._payload = encode(snapshot)
         self.view = keyed(self._payload)
         self.base: int | None = None if before is None else before.seq

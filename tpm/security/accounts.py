@@ -234,7 +234,7 @@ class Accounts:
         """The session of `token`, taken up from `origin` (a new connection after one
         dropped): LoginNeeded when it has ended, by its timeouts, a logout or an account
         change. Its timeouts are not reset."""
-        s = await self.check(token)
+        s = await self.check(token, touch=False)  # a reconnect is not the user's doing
         before, s.origin = s.origin, origin
         await self._store.audit(s.user, "session.reattached", f"from {before}", origin)
         return s

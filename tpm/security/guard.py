@@ -89,8 +89,8 @@ class GuardedClient:
             return LoginAnswer(needs_code=True)
         return LoginAnswer(refusal=step.refusal)
 
-    async def _may(self, action: Action, *, confirmed: bool = False) -> Session:
-        return await self._accounts.check(self._token, action, confirmed=confirmed)
+    async def _may(self, action: Action, *, confirmed: bool = False, touch: bool = True) -> Session:
+        return await self._accounts.check(self._token, action, confirmed=confirmed, touch=touch)
 
     async def _audit(self, s: Session, action: str, detail: str) -> None:
         await self._accounts.audit(s.user, action, detail, s.origin)
@@ -98,7 +98,8 @@ class GuardedClient:
     # -- seeing --------------------------------------------------------------------------------
 
     async def snapshots(self) -> AsyncIterator[Any]:
-        await self._may(Action.SNAPSHOTS)
+        # Subscribing is the app's doing (after a login, or a reattach), not the user's.
+        await self._may(Action.SNAPSHOTS, touch=False)
         async for snap in self._inner.snapshots():
             try:  # a refresh is not use: it does not keep an idle session alive
                 await self._accounts.check(self._token, touch=False)

@@ -6,6 +6,8 @@ import asyncio
 import gc
 import importlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -20,7 +22,7 @@ from tpm.domain import Notification, Severity
 from tpm.domain.client import EngineClient
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.domain.users import Identity
-from tpm.errors import AccessDenied, LoginNeeded
+from tpm.errors import AccessDenied, LinkDown, LoginNeeded
 from tpm.ui.gate import LoginGate
 from tpm.ui.messages import SymbolPicked
 from tpm.ui.screens.dashboard import DashboardScreen
@@ -102,6 +104,7 @@ class TpmApp(App[None]):
         self._theme_name = theme
         self._start = start
         self._last_note: int | None = None
+        self._link_told = -math.inf
         self._fills: list[Notification] = []
         self.toasts: dict[str, bool] = {}
         self.start_error: str | None = None
@@ -217,6 +220,14 @@ class TpmApp(App[None]):
         refused = error.error if isinstance(error, WorkerFailed) else error
         if isinstance(refused, AccessDenied):
             self.notify(str(refused), title="Not allowed", severity="warning", timeout=8)
+            return
+        # Nor is a remote engine's link going down: the status bar shows it as it lasts, and
+        # the client reconnects; a call made meanwhile is told once, not every second.
+        if isinstance(refused, LinkDown):
+            now = time.monotonic()
+            if now - self._link_told >= 30:
+                self._link_told = now
+                self.notify(str(refused), title="Engine link down", severity="warning")
             return
         # Quitting can come while a screen is half built in the background (its widgets
         # mounting as the app closes them); what such a screen raises then harms nothing, as
