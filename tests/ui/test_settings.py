@@ -248,6 +248,15 @@ async def test_choosing_a_theme_applies_it_at_once_and_keeps_it(tmp_path: Path) 
         assert "●" in str(picker.get_option("textual-light").prompt)
 
 
+async def test_a_theme_chosen_from_the_command_palette_is_kept_too(tmp_path: Path) -> None:
+    async with running_app(tmp_path, strategies=False) as (app, pilot, _):
+        assert not _saved(tmp_path)  # starting with a theme is not choosing one
+        app.theme = "nord"  # what the palette's "Change theme" does
+        await wait_for(pilot, lambda: bool(_saved(tmp_path)), "the saved theme")
+        assert _saved(tmp_path) == {"ui": {"theme": "nord"}}
+        assert any("kept for the next start" in n.message for n in app._notifications)
+
+
 async def test_revert_discards_every_edit(tmp_path: Path) -> None:
     async with running_app(tmp_path, strategies=False) as (app, pilot, _):
         form = await _open(app, pilot)

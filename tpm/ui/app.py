@@ -22,7 +22,7 @@ from tpm.domain import Notification, Severity
 from tpm.domain.client import EngineClient
 from tpm.domain.snapshot import EngineSnapshot
 from tpm.domain.users import Identity
-from tpm.errors import AccessDenied, LinkDown, LoginNeeded
+from tpm.errors import AccessDenied, LinkDown, LoginNeeded, TpmError
 from tpm.ui.gate import LoginGate
 from tpm.ui.messages import SymbolPicked
 from tpm.ui.screens.dashboard import DashboardScreen
@@ -118,6 +118,9 @@ class TpmApp(App[None]):
         self.theme = (
             self._theme_name if self._theme_name in self.available_themes else ("textual-dark")
         )
+        self._kept_theme = self.theme
+        # However it changes (Settings, or the command palette), the next start keeps it.
+        self.watch(self, "theme", self._theme_changed, init=False)
         # The first frame goes out before the engine starts (its start imports a lot).
         self.call_after_refresh(self._run)
         self.call_after_refresh(self._load_screens)
@@ -172,6 +175,23 @@ class TpmApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Logging out is offered (keys, palette) only when someone is logged in.
         return self.who is not None if action == "log_out" else True
+
+    def _theme_changed(self, name: str) -> None:
+        self._keep_theme(name)
+
+    @work(exclusive=True, group="keep-theme")
+    async def _keep_theme(self, name: str) -> None:
+        if name == self._kept_theme:
+            return
+        try:
+            await self.client.save_settings({"ui.theme": name})
+        except (TpmError, OSError) as exc:
+            self.notify(
+                f"Theme {name} applied but not remembered: {exc}", severity="error", timeout=15
+            )
+            return
+        self._kept_theme = name
+        self.notify(f"Theme {name}; kept for the next start")
 
     async def action_log_out(self) -> None:
         """End the session; the login screen comes back with the next snapshot."""

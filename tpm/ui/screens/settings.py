@@ -112,16 +112,5 @@ class SettingsScreen(LiveScreen):
         self.notify(f"{n} setting{'s' if n > 1 else ''} {said}.", title="Saved", timeout=10)
 
     @on(ThemePicker.Chosen)
-    @work(exclusive=True, group="settings-theme")
-    async def _theme(self, event: ThemePicker.Chosen) -> None:
-        self.app.theme = event.name  # at once; saving only makes it the next start's too
-        try:
-            await client_of(self).save_settings({"ui.theme": event.name})
-        except (TpmError, OSError) as exc:
-            self.notify(
-                f"Theme {event.name} applied but not remembered: {exc}",
-                severity="error",
-                timeout=15,
-            )
-            return
-        self.notify(f"Theme {event.name}; kept for the next start")
+    def _theme(self, event: ThemePicker.Chosen) -> None:
+        self.app.theme = event.name  # at once; the app keeps it for the next start
