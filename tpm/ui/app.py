@@ -252,7 +252,8 @@ class TpmApp(App[None]):
         # Quitting can come while a screen is half built in the background (its widgets
         # mounting as the app closes them); what such a screen raises then harms nothing, as
         # the session is over, and must not turn a clean quit into a traceback.
-        if not self.is_running and not self.screens_built.is_set():
+        quitting = self._exit or not self.is_running  # exit() asked, or already done
+        if quitting and not self.screens_built.is_set():
             log.debug("while quitting, a screen still being built raised %r", error)
             return
         super()._handle_exception(error)
