@@ -6,6 +6,8 @@ import asyncio
 import copy
 import dataclasses
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -72,48 +74,59 @@ def test_a_patch_that_does_not_fit_names_where(held: Any, patch: Any, where: str
         unkeyed({"watchlist": {"$rows": {}, "$order": ["AAA"]}})
 
 
+@asynccontextmanager
+async def recording(served: Served) -> AsyncIterator[dict[int, Any]]:
+    """Every snapshot the engine publishes meanwhile, as codec JSON, by version."""
+    published: dict[int, Any] = {}
+
+    def keep(snap: EngineSnapshot) -> None:
+        published[snap.version] = json.loads(json.dumps(encode(snap)))
+
+    sub = served.engine.bus.stream(EngineSnapshot)
+    latest = served.engine.publisher.latest
+    if latest is not None:  # what a subscriber is sent first
+        keep(latest)
+
+    async def record() -> None:
+        async for snap in sub:
+            keep(snap)
+
+    recorder = asyncio.create_task(record())
+    try:
+        yield published
+    finally:
+        recorder.cancel()
+        sub.close()
+
+
 async def test_on_the_wire_each_patch_rebuilds_the_engines_snapshot(served: Served) -> None:
     """A client reading every frame gets one whole snapshot, then patches; each rebuilds,
     exactly, the snapshot the engine published under that version, at a fraction of the size."""
-    published: dict[int, Any] = {}
-
-    async def record() -> None:
-        while True:
-            snap = served.engine.publisher.latest
-            if snap is not None and snap.version not in published:
-                published[snap.version] = json.loads(json.dumps(encode(snap)))
-            await asyncio.sleep(0.002)
-
-    recorder = asyncio.create_task(record())
     rebuilt: list[dict[str, Any]] = []
     wholes: list[int] = []
     patches: list[int] = []
-    try:
-        async with connect(served.url, max_size=2**24) as ws:
-            await ws.send(
-                json.dumps({"id": 1, "op": "login", "args": {"user": "vic", "password": PASSWORD}})
-            )
-            assert "ok" in json.loads(await ws.recv())
-            await ws.send(json.dumps({"id": 2, "op": "subscribe"}))
-            held: dict[str, Any] = {}
-            seq = None
-            while len(rebuilt) < 25:
-                frame = await asyncio.wait_for(ws.recv(), 10)
-                msg = json.loads(frame)
-                if "snapshot" in msg:
-                    held, seq = keyed(msg["snapshot"]), msg["seq"]
-                    wholes.append(len(frame))
-                elif "snapshot_delta" in msg:
-                    delta = msg["snapshot_delta"]
-                    assert delta["base"] == seq  # on the one this client holds
-                    apply(held, delta["patch"])
-                    seq = delta["seq"]
-                    patches.append(len(frame))
-                else:
-                    continue
-                rebuilt.append(json.loads(json.dumps(unkeyed(held))))
-    finally:
-        recorder.cancel()
+    login = {"id": 1, "op": "login", "args": {"user": "vic", "password": PASSWORD}}
+    async with recording(served) as published, connect(served.url, max_size=2**24) as ws:
+        await ws.send(json.dumps(login))
+        assert "ok" in json.loads(await ws.recv())
+        await ws.send(json.dumps({"id": 2, "op": "subscribe"}))
+        held: dict[str, Any] = {}
+        seq = None
+        while len(rebuilt) < 25:
+            frame = await asyncio.wait_for(ws.recv(), 10)
+            msg = json.loads(frame)
+            if "snapshot" in msg:
+                held, seq = keyed(msg["snapshot"]), msg["seq"]
+                wholes.append(len(frame))
+            elif "snapshot_delta" in msg:
+                delta = msg["snapshot_delta"]
+                assert delta["base"] == seq  # on the one this client holds
+                apply(held, delta["patch"])
+                seq = delta["seq"]
+                patches.append(len(frame))
+            else:
+                continue
+            rebuilt.append(json.loads(json.dumps(unkeyed(held))))
     assert len(wholes) == 1 and len(patches) == 24  # one whole, then patches
     for snap in rebuilt:
         assert snap == published[snap["version"]]
@@ -124,24 +137,10 @@ async def test_on_the_wire_each_patch_rebuilds_the_engines_snapshot(served: Serv
 async def test_the_client_shows_exactly_what_the_engine_published(
     served: Served, attach: RemoteEngineClient
 ) -> None:
-    published: dict[int, Any] = {}
-    shown = []
-
-    async def record() -> None:
-        while True:
-            snap = served.engine.publisher.latest
-            if snap is not None:
-                published.setdefault(snap.version, json.loads(json.dumps(encode(snap))))
-            await asyncio.sleep(0.002)
-
-    recorder = asyncio.create_task(record())
-    try:
+    async with recording(served) as published:
         await attach.login("vic", PASSWORD)
         stream = attach.snapshots()
-        for _ in range(20):
-            shown.append(await asyncio.wait_for(anext(stream), 10))
-    finally:
-        recorder.cancel()
+        shown = [await asyncio.wait_for(anext(stream), 10) for _ in range(20)]
     for snap in shown:
         assert json.loads(json.dumps(encode(snap))) == published[snap.version]
     assert len({s.version for s in shown}) == len(shown)

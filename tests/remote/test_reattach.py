@@ -48,6 +48,8 @@ async def test_a_dropped_link_takes_the_session_up_again(
 ) -> None:
     stream, port = await link_dropped(served, attach)
     await until(lambda: "link down" in attach.description)
+    [session] = [s for s in served.accounts.sessions._by_token.values() if s.user == "tom"]
+    assert session.links == 0 and session.left_ns > 0  # the reattach window is running
     with pytest.raises(TpmError, match="is down: reconnecting"):
         await attach.latest()  # refused at once, not left waiting
     await served.server.start("127.0.0.1", port)
@@ -59,6 +61,7 @@ async def test_a_dropped_link_takes_the_session_up_again(
             pass
     who = await attach.whoami()
     assert who is not None and who.user == "tom"
+    assert session.links == 1 and session.left_ns == 0
     log = await audit(served)
     assert ("tom", "session.reattached") in log and log.count(("tom", "login.ok")) == 1
 

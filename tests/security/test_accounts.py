@@ -295,3 +295,24 @@ async def test_reattaching_takes_the_session_up_without_resetting_its_idle_clock
         await accounts.reattach("made-up-token", "10.0.0.9:6002")
     log = [(e.actor, e.action, e.detail) for e in await store.load_audit(None, 100)]
     assert ("ann", "session.reattached", "from 10.0.0.7:5000") in log
+
+
+async def test_a_session_without_a_connection_ends_after_the_reattach_window(
+    accounts: Accounts, clock: Clock
+) -> None:
+    s = await ann_logged_in(accounts, "10.0.0.7:5000")
+    sessions = accounts.sessions
+    sessions.link(s)  # an attached app's connection
+    sessions.link(s)  # and, for a moment, the one that took it up after a drop
+    sessions.unlink(s)  # the old one's close arrives late: the session is still on one
+    clock.advance(11 * 60)
+    assert sessions.alive(s.token) is s
+    sessions.unlink(s)  # now no connection is on it
+    clock.advance(9 * 60)
+    assert (await accounts.reattach(s.token, "10.0.0.9:6000")).user == "ann"
+    sessions.link(s)
+    await accounts.check(s.token, Action.LATEST)  # in use again
+    sessions.unlink(s)
+    clock.advance(10 * 60)  # within the idle limit, but ten minutes with no connection
+    with pytest.raises(LoginNeeded, match="connection dropped over 10 minutes ago"):
+        await accounts.reattach(s.token, "10.0.0.9:6001")

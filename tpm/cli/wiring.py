@@ -250,7 +250,12 @@ def build_accounts(config: Config, store: UserStore) -> Accounts:
     return Accounts(
         store,
         Hasher(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib),
-        Sessions(time.time_ns, idle_s=s.idle_timeout_min * 60, absolute_s=s.session_hours * 3600),
+        Sessions(
+            time.time_ns,
+            idle_s=s.idle_timeout_min * 60,
+            absolute_s=s.session_hours * 3600,
+            reattach_s=s.reattach_minutes * 60,
+        ),
     )
 
 

@@ -203,6 +203,9 @@ class SecurityConfig(Section):
     """A login session ends after this many minutes without use."""
     session_hours: float = Field(12.0, gt=0, le=24 * 7)
     """A login session ends this many hours after the login, used or not."""
+    reattach_minutes: float = Field(10.0, gt=0, le=24 * 60)
+    """An attached app whose connection dropped may take its session up again (without a
+    new login) for this many minutes; then the session ends."""
     argon2_time_cost: int = Field(2, ge=2, le=20)
     """argon2id passes over memory per password hash (at least 2)."""
     argon2_memory_kib: int = Field(19_456, ge=19_456, le=4_194_304)

@@ -112,11 +112,12 @@ class RemoteServer:
             self.clients -= 1
             # Calls already begun run to their end (a halt half done, or an order sent and
             # not audited, would be worse than a reply nobody reads); the stream stops.
-            # The session outlives the connection: a client whose link dropped takes it up
-            # again with "reattach"; one that is done logs out first. Its timeouts still run.
+            # The session outlives the connection for [security] reattach_minutes: a client
+            # whose link dropped takes it up again; one that is done logs out first.
             conn.stop_stream()
             sender.cancel()
             await asyncio.gather(*conn.tasks, sender, return_exceptions=True)
+            conn.client.detach()
 
     def _frame(self, conn: _Conn, frame: str | bytes) -> None:
         if isinstance(frame, bytes):

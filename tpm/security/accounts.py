@@ -285,8 +285,12 @@ class Accounts:
     def session(self, token: str) -> Session:
         s = self.sessions.get(token)
         if s is None:
-            raise LoginNeeded("not logged in, or the session ended: log in again")
+            raise self._ended(token)
         return s
+
+    def _ended(self, token: str) -> LoginNeeded:
+        why = self.sessions.why_ended(token) or "not logged in, or the session ended"
+        return LoginNeeded(f"{why}: log in again")
 
     async def check(
         self,
@@ -301,7 +305,7 @@ class Accounts:
         within `_RECHECK_NS`. `touch=False` does not count as use (a screen's refresh)."""
         s = self.sessions.get(token) if touch else self.sessions.alive(token)
         if s is None:
-            raise LoginNeeded("not logged in, or the session ended: log in again")
+            raise self._ended(token)
         now = self._clock()
         if now - s.checked_ns >= _RECHECK_NS:
             user = await self._store.load_user(s.user)

@@ -78,9 +78,19 @@ class GuardedClient:
         s = self._accounts.sessions.alive(self._token)
         return None if s is None else Identity(s.user, s.role, s.origin)
 
+    def detach(self) -> None:
+        """The connection this client serves dropped: its session may be taken up again
+        (`reattach`) for a while, then ends."""
+        s = self._accounts.sessions.alive(self._token)
+        if s is not None:
+            self._accounts.sessions.unlink(s)
+        self._token, self._ticket = "", ""
+
     def _answer(self, step: LoginStep) -> LoginAnswer:
         if step.session is not None:
             s = step.session
+            if s.token != self._token:
+                self._accounts.sessions.link(s)
             self._token, self._ticket = s.token, ""
             self._inner.actor = s.user
             return LoginAnswer(who=Identity(s.user, s.role, s.origin), reattach=s.token)

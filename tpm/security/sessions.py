@@ -28,6 +28,11 @@ class Session:
     """The user's password hash at login: a new password ends the session."""
     checked_ns: int = 0
     """When the user was last looked up in the store."""
+    links: int = 0
+    """The connections acting for it now (a remote client's; the local app's counts too)."""
+    left_ns: int = 0
+    """When its last connection dropped (0 while one is on it): it may be taken up again
+    for a while, then it ends."""
     denied: set[str] = field(default_factory=set)
     """The actions refused to this session that the audit log already holds."""
 
@@ -41,9 +46,11 @@ class Sessions:
         idle_s: float = 30 * 60,
         absolute_s: float = 12 * 3600,
         confirm_s: float = 120,
+        reattach_s: float = 10 * 60,
     ) -> None:
         self._clock = clock
         self.idle_ns, self.absolute_ns = int(idle_s * _NS), int(absolute_s * _NS)
+        self.reattach_ns = int(reattach_s * _NS)
         self.confirm_ns = int(confirm_s * _NS)
         self._by_token: dict[str, Session] = {}
 
@@ -58,13 +65,9 @@ class Sessions:
 
     def get(self, token: str) -> Session | None:
         """The live session of `token`, marked as used now; None when unknown or expired."""
-        s = self._by_token.get(token)
-        if s is None:
-            return None
-        if self.expiry(s) is not None:
-            del self._by_token[token]
-            return None
-        s.seen_ns = self._clock()
+        s = self.alive(token)  # an ended one stays until the next login, to say why it ended
+        if s is not None:
+            s.seen_ns = self._clock()
         return s
 
     def alive(self, token: str) -> Session | None:
@@ -82,7 +85,28 @@ class Sessions:
             return f"the session reached its limit of {self.absolute_ns / _NS / 3600:g} hours"
         if now - s.seen_ns >= self.idle_ns:
             return f"the session was idle for {self.idle_ns / _NS / 60:g} minutes"
+        if s.left_ns and now - s.left_ns >= self.reattach_ns:
+            return (
+                f"the session's connection dropped over {self.reattach_ns / _NS / 60:g} minutes ago"
+            )
         return None
+
+    def why_ended(self, token: str) -> str | None:
+        """Why the session of `token` ended, while that is still known (until it is cleared
+        out at the next login)."""
+        s = self._by_token.get(token)
+        return None if s is None else self.expiry(s)
+
+    def link(self, s: Session) -> None:
+        """A connection acts for `s` (a login, or a reattach)."""
+        s.links += 1
+        s.left_ns = 0
+
+    def unlink(self, s: Session) -> None:
+        """A connection acting for `s` dropped; with none left, the reattach clock starts."""
+        s.links = max(0, s.links - 1)
+        if s.links == 0:
+            s.left_ns = self._clock()
 
     def confirmed(self, s: Session) -> None:
         s.confirmed_ns = self._clock()
@@ -102,4 +126,5 @@ class Sessions:
         return len(gone)
 
     def __len__(self) -> int:
-        return len(self._by_token)
+        """The live sessions."""
+        return sum(self.expiry(s) is None for s in self._by_token.values())
