@@ -80,7 +80,9 @@ def _clients(conn: Connection, url: str, n: int, seconds: float) -> None:
     conn.send(asyncio.run(run()))
 
 
-async def measure(counts: list[int], seconds: float, compress: bool) -> list[dict[str, Any]]:
+async def measure(
+    counts: list[int], seconds: float, compress: bool
+) -> tuple[list[dict[str, Any]], float]:
     from tpm.cli.remote import Listen, start_server
     from tpm.cli.wiring import build_accounts, build_engine
     from tpm.config import Config, resolve_paths
@@ -123,10 +125,24 @@ async def measure(counts: list[int], seconds: float, compress: bool) -> list[dic
                     f"{r['kib_per_s_per_client']:.0f} KiB/s per client, "
                     f"engine CPU {r['engine_cpu_pct']:.1f}%"
                 )
+            decode_ms = _decode_ms(engine.publisher.latest)
+            say(f"  an attached app reads (decodes) one snapshot in {decode_ms:.2f} ms")
         finally:
             await server.close()
             await engine.stop()
-    return results
+    return results, decode_ms
+
+
+def _decode_ms(snapshot: Any, repeat: int = 30) -> float:
+    """What each snapshot costs the attached app's side: the JSON read back into objects."""
+    from tpm.domain.snapshot import EngineSnapshot
+    from tpm.remote.codec import decode, encode
+
+    data = json.loads(json.dumps(encode(snapshot)))
+    start = time.perf_counter()
+    for _ in range(repeat):
+        decode(data, EngineSnapshot, "snapshot")
+    return (time.perf_counter() - start) / repeat * 1000
 
 
 async def _window(engine: Any, url: str, n: int, seconds: float) -> dict[str, Any]:
@@ -172,13 +188,14 @@ def main() -> None:
         f"200 symbols at 10 Hz, snapshots at 10 Hz, {args.seconds:g}s per client count, "
         f"compression {'on' if args.compress else 'off'}"
     )
-    results = asyncio.run(measure(counts, args.seconds, args.compress))
+    results, decode_ms = asyncio.run(measure(counts, args.seconds, args.compress))
     base = next((r for r in results if r["clients"] == 0), None)
     out: dict[str, Any] = {
         "benchmark": "remote",
         "seconds": args.seconds,
         "compress": args.compress,
         "runs": results,
+        "client_decode_ms": decode_ms,
     }
     if base is not None:
         out["engine_cpu_pct_no_clients"] = base["engine_cpu_pct"]

@@ -104,6 +104,9 @@ def test_a_snapshot_round_trips_with_nan_and_nested_tuples() -> None:
             "not a valid Order: order quantity must be positive",
         ),
         ([1, 2], tuple[int, int, int], "3 items expected"),
+        ([1.5, True], tuple[float, ...], "value[1]: a number expected"),
+        ([1, True], list[int], "value[1]: a whole number expected"),
+        (["a", 2], tuple[str, ...], "value[1]: text expected"),
         ({"a": [1, "x"]}, dict[str, list[int]], "value['a'][1]: a whole number expected"),
         (None, int | None, None),
     ],
@@ -117,6 +120,15 @@ def test_what_does_not_match_is_refused_with_its_path(
     with pytest.raises(CodecError) as info:
         decode(data, t)
     assert problem in str(info.value)
+
+
+def test_number_lists_read_as_their_type() -> None:
+    """Lists of plain numbers take a short way; what is not plain still reads item by item."""
+    sparkline = decode([1.5, 2, {"$f": "nan"}], tuple[float, ...])
+    assert sparkline[:2] == (1.5, 2.0) and type(sparkline[1]) is float
+    assert math.isnan(sparkline[2])
+    assert decode([1.5, 2.5], tuple[float, ...]) == (1.5, 2.5)
+    assert decode(["A", "B"], list[str]) == ["A", "B"]
 
 
 def test_nesting_is_bounded() -> None:

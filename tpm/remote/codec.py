@@ -160,10 +160,18 @@ def _scalar_or_record(data: Any, t: type, path: str, depth: int) -> Any:
     raise CodecError(f"{path}: {_what(t)} expected, got {_kind(data)}")
 
 
+_PLAIN: dict[Any, type] = {float: float, int: int, str: str}
+
+
+@functools.cache
+def _fields(t: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(t) if f.init}
+
+
 def _record(data: Any, t: type, path: str, depth: int) -> Any:
     if not isinstance(data, dict):
         raise CodecError(f"{path}: an object ({t.__name__}) expected, got {_kind(data)}")
-    fields = {f.name: f for f in dataclasses.fields(t) if f.init}
+    fields = _fields(t)
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise CodecError(f"{path}: unknown field {unknown[0]!r} for {t.__name__}")
@@ -206,6 +214,11 @@ def _container(data: Any, t: Any, origin: Any, path: str, depth: int) -> Any:
                 for i, (v, a) in enumerate(zip(data, args, strict=True))
             )
         item = args[0] if args else Any
+        plain = _PLAIN.get(item)
+        if plain is not None and all(type(v) is plain for v in data):
+            # Prices, sparklines, symbols: already what they must be (bool is not an int here,
+            # and a float list holds no "$f" object), so no item is read one by one.
+            return list(data) if origin is list else tuple(data)
         items = [_decode(v, item, f"{path}[{i}]", depth + 1) for i, v in enumerate(data)]
         return items if origin is list else tuple(items)
     raise CodecError(f"{path}: cannot read a {t!r}")
