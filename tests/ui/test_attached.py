@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from tpm.config import Config
 from tpm.domain import TradingState
@@ -123,12 +124,15 @@ async def test_an_attached_app_rides_out_a_dropped_link(tmp_path: Path) -> None:
             lambda: any(n.title == "Engine link down" for n in app._notifications),
             "the note",
         )
+        state = app.screen.query_one("#risk-state", Static)
+        await wait_for(pilot, lambda: "is down" in str(state.render()), "the panel saying so")
         await pilot.pause(1.5)
         assert app.is_running
         assert sum(n.title == "Engine link down" for n in app._notifications) == 1
-        await pilot.press("escape")
         await server.start("127.0.0.1", port)
         await wait_for(pilot, lambda: "link down" not in str(bar.render()), "the link back")
+        await wait_for(pilot, lambda: "Trading ACTIVE" in str(state.render()), "the panel back")
+        await pilot.press("escape")
         published = engine.publisher.latest
         assert published is not None
         await wait_for(

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from tpm.errors import LinkDown
 from tpm.security.roles import Action
 from tpm.ui.context import client_of, may
 from tpm.ui.screens.dialogs import Confirm, confirmed
@@ -188,7 +189,12 @@ class RiskDialog(ModalScreen[None]):
 
     @work(exclusive=True, group="risk-view")
     async def _refresh(self) -> None:
-        status = await client_of(self).risk_status()
+        try:
+            status = await client_of(self).risk_status()
+        except LinkDown as exc:  # what was shown is no longer known to hold: say so
+            self.query_one("#risk-state", Static).update(Text(str(exc), style="bold yellow"))
+            self.query_one("#risk-table", Static).update("")
+            return
         self.status = status
         state = status["state"]
         line = Text("Trading ", style="bold")
