@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 
 from tpm.config import Config
 from tpm.domain import TradingState
@@ -23,7 +23,9 @@ from tpm.store.sql_store import SqlStore
 from tpm.ui.app import TpmApp
 from tpm.ui.screens.dialogs import AskText, Confirm
 from tpm.ui.screens.risk import HaltDialog, RiskDialog
+from tpm.ui.screens.settings import SettingsScreen
 from tpm.ui.screens.trading import TradingScreen
+from tpm.ui.widgets.settings.save_bar import SaveBar
 from tpm.ui.widgets.status_bar import StatusBar
 from tpm.ui.widgets.trading.ticket import OrderTicket
 
@@ -114,6 +116,14 @@ async def test_a_viewer_logs_in_sees_the_market_and_cannot_trade(tmp_path: Path)
         await pilot.press("b")
         await pilot.pause(0.2)
         assert app.screen.focused is None or not isinstance(app.screen.focused, Input)
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "the settings")
+        bar = app.screen.query_one(SaveBar)
+        await wait_for(
+            pilot,
+            lambda: "yours to change: the theme" in str(bar.query_one(Static).render()),
+            "what a viewer may change",
+        )
         assert app.is_running and engine.risk.state is TradingState.ACTIVE
         log = await audit(engine)
         assert ("vic", "login.failed") in log and ("vic", "login.ok") in log

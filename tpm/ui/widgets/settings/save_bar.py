@@ -8,6 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from tpm.security.roles import Action
+from tpm.ui.context import may
+
 __all__ = ["SaveBar"]
 
 
@@ -36,6 +39,8 @@ class SaveBar(Horizontal):
             text = problem
         elif n == 0:
             text = "No unsaved changes"
+            if not may(self, Action.SAVE_SETTINGS):  # offered, then refused, would be a trap
+                text += " · yours to change: the theme and notifications; the rest, an admin's"
         else:
             names = ", ".join(changed[:3]) + (", …" if n > 3 else "")
             text = f"{n} unsaved change{'s' if n != 1 else ''}: {names}"
