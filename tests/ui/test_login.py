@@ -121,7 +121,7 @@ async def test_a_viewer_logs_in_sees_the_market_and_cannot_trade(tmp_path: Path)
         bar = app.screen.query_one(SaveBar)
         await wait_for(
             pilot,
-            lambda: "yours to change: the theme" in str(bar.query_one(Static).render()),
+            lambda: "viewer: you may change the theme" in str(bar.query_one(Static).render()),
             "what a viewer may change",
         )
         assert app.is_running and engine.risk.state is TradingState.ACTIVE

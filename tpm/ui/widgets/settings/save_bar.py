@@ -39,8 +39,10 @@ class SaveBar(Horizontal):
             text = problem
         elif n == 0:
             text = "No unsaved changes"
-            if not may(self, Action.SAVE_SETTINGS):  # offered, then refused, would be a trap
-                text += " · yours to change: the theme and notifications; the rest, an admin's"
+            who = getattr(self.app, "who", None)
+            if who is not None and not may(self, Action.SAVE_SETTINGS):
+                # Offered, then refused after the edits, would be a trap; 80 columns hold it.
+                text = f"{who.role}: you may change the theme and notifications"
         else:
             names = ", ".join(changed[:3]) + (", …" if n > 3 else "")
             text = f"{n} unsaved change{'s' if n != 1 else ''}: {names}"
