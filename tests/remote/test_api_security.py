@@ -38,6 +38,7 @@ ARGS: dict[str, dict[str, Any]] = {
     "strategies_live": {},
     "settings": {},
     "strategy_files": {},
+    "strategy_folder": {},
     "read_strategy": {"file": "none.toml"},
     "check_strategy": {"text": "[strategy]", "kind": "rules"},
     "submit_order": {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static, TextArea
+from textual.widgets import Static, TabbedContent, TextArea
 
 from tpm.ui.screens.dialogs import AskText, Confirm
 from tpm.ui.screens.strategy_editor import StrategyEditor
@@ -27,6 +27,12 @@ async def test_build_check_try_save_start_and_stop_a_strategy(tmp_path: Path) ->
         await pilot.press("a")
         table = app.screen.query_one(StrategiesTable)
         assert table.has_focus and table.row_count == 0
+        book = app.screen.query_one("#trade-book", TabbedContent)  # where to find the files
+        folder = str(engine.desk.folder)
+        await wait_for(pilot, lambda: book.border_subtitle == folder, "the folder shown")
+        await pilot.press("p")  # another tab: the folder is not its
+        await wait_for(pilot, lambda: not book.border_subtitle, "the folder gone")
+        await pilot.press("a")
         await pilot.press("n")
         assert isinstance(app.screen, AskText)
         await pilot.press(*"trend", "enter")  # .toml is the default

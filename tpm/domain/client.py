@@ -135,6 +135,11 @@ class EngineClient(Protocol):
         """The files of the strategies folder, with the strategies each defines."""
         ...
 
+    async def strategy_folder(self) -> str:
+        """Where the strategies folder is, on the engine's machine ("" when it has none), for
+        a trader who edits the files in an editor of their own."""
+        ...
+
     async def read_strategy(self, file: str) -> str:
         """The text of a file of the strategies folder; TpmError if there is none."""
         ...

@@ -184,6 +184,10 @@ class LocalEngineClient:
     async def strategy_files(self) -> list[StrategyFile]:
         return await asyncio.to_thread(self._engine.desk.files)
 
+    async def strategy_folder(self) -> str:
+        folder = self._engine.desk.folder
+        return "" if folder is None else str(folder)
+
     async def read_strategy(self, file: str) -> str:
         return self._engine.desk.read(file)
 

@@ -157,6 +157,10 @@ class GuardedClient:
         await self._may(Action.STRATEGY_FILES)
         return await self._inner.strategy_files()
 
+    async def strategy_folder(self) -> str:
+        await self._may(Action.STRATEGY_FOLDER)
+        return await self._inner.strategy_folder()
+
     async def read_strategy(self, file: str) -> str:
         await self._may(Action.READ_STRATEGY)
         return await self._inner.read_strategy(file)

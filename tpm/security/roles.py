@@ -25,6 +25,7 @@ class Action(StrEnum):
     STRATEGIES_LIVE = "strategies_live"
     SETTINGS = "settings"
     STRATEGY_FILES = "strategy_files"
+    STRATEGY_FOLDER = "strategy_folder"
     READ_STRATEGY = "read_strategy"
     CHECK_STRATEGY = "check_strategy"
     # trading
@@ -70,6 +71,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
             Action.STRATEGIES_LIVE,
             Action.SETTINGS,
             Action.STRATEGY_FILES,
+            Action.STRATEGY_FOLDER,
             Action.READ_STRATEGY,
             Action.CHECK_STRATEGY,
             Action.SAVE_UI_SETTINGS,

@@ -142,8 +142,20 @@ class TradingScreen(LiveScreen):
 
     @on(TabbedContent.TabActivated, "#trade-book")
     def _book_tab(self, event: TabbedContent.TabActivated) -> None:
+        book = self.query_one("#trade-book", TabbedContent)
         if event.pane.id == "strategies":
             self.query_one(StrategiesTable).refresh_files()
+            self._show_folder()
+        else:
+            book.border_subtitle = ""
+
+    @work(exclusive=True, group="strategy-folder")
+    async def _show_folder(self) -> None:
+        """Where the files are, for a trader who edits them in an editor of their own."""
+        folder = await client_of(self).strategy_folder()
+        book = self.query_one("#trade-book", TabbedContent)
+        if book.active == "strategies":
+            book.border_subtitle = folder or "no strategies folder"
 
     @on(DataTable.RowSelected, "#strategies-table")
     def _strategy_picked(self) -> None:
