@@ -14,6 +14,7 @@ from tpm.domain.snapshot import EngineSnapshot
 from tpm.domain.users import Role
 from tpm.errors import AccessDenied, ConfirmationNeeded, LoginNeeded, TpmError
 from tpm.remote.client import RemoteEngineClient
+from tpm.store.sql_store import SqlStore
 
 from .conftest import PASSWORD, Served, serve
 
@@ -68,6 +69,19 @@ async def test_errors_come_back_as_the_same_exceptions(
     assert await attach.resume() == "trading resumed"
     with pytest.raises(TpmError, match="no strategy named"):
         await attach.stop_strategy("nope")
+    # Lifting a limit asks an admin for the code again; the audit log has both steps.
+    await attach.login("ada", PASSWORD)
+    served.accounts.sessions.confirm_ns = 0
+    lift = {"risk.order_size.max_qty": 20_000.0}
+    with pytest.raises(ConfirmationNeeded, match=r"lifting a risk limit .*give your code again"):
+        await attach.save_settings(lift)
+    served.accounts.sessions.confirm_ns = 120 * 10**9
+    await attach.confirm(PASSWORD)
+    assert "saved to" in await attach.save_settings(lift)
+    assert isinstance(served.engine.store, SqlStore)
+    log = [(e.actor, e.action, e.detail) for e in await served.engine.store.load_audit()]
+    assert ("ada", "settings.save", "risk.order_size.max_qty = 20000.0") in log
+    assert any(e[:2] == ("ada", "settings.confirmed") and "lifting" in e[2] for e in log)
 
 
 async def test_the_session_ending_stops_the_stream_with_login_needed(

@@ -111,5 +111,8 @@ async def test_every_client_of_an_engine_reads_the_newest_settings(tmp_path: Pat
         await one.save_settings({"risk.order_size.max_qty": 500.0})
         assert (await two.settings())["risk"]["order_size"]["max_qty"] == 500.0
         assert engine.risk.config.order_size.max_qty == 500.0
+        assert isinstance(engine.store, SqlStore)  # with no users too, the change is logged
+        [saved] = [e for e in await engine.store.load_audit() if e.action == "settings.save"]
+        assert (saved.actor, saved.detail) == ("app", "risk.order_size.max_qty = 500.0")
     finally:
         await engine.stop()

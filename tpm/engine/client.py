@@ -172,6 +172,8 @@ class LocalEngineClient:
             raise TpmError("this engine was started without a config file to save to")
         new = update_config_file(self._config_file, changes)
         restart = self._engine.apply_settings(new)
+        listed = ", ".join(f"{k} = {v!r}" for k, v in sorted(changes.items()))
+        await self._engine.store.audit(self.actor, "settings.save", listed, self.origin)
         saved = f"saved to {self._config_file}"
         if restart:
             return f"{saved}; {', '.join(sorted(restart))} take effect at the next start"

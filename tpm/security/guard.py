@@ -16,7 +16,7 @@ from tpm.config.loosening import loosens
 from tpm.domain import ClientOrderId, Order, OrderRequest, Timeframe
 from tpm.domain.client import EngineClient
 from tpm.domain.users import Identity, LoginAnswer
-from tpm.errors import LoginNeeded, TpmError
+from tpm.errors import ConfirmationNeeded, LoginNeeded, TpmError
 from tpm.security.accounts import Accounts, LoginStep
 from tpm.security.roles import Action
 from tpm.security.sessions import Session
@@ -255,14 +255,15 @@ class GuardedClient:
     async def save_settings(self, changes: Mapping[str, Any]) -> str:
         own = all(k.startswith("ui.") for k in changes)
         action = Action.SAVE_UI_SETTINGS if own else Action.SAVE_SETTINGS
-        s = await self._may(action)
+        await self._may(action)
         why = asks_again(changes, await self._inner.settings())
         if why is not None:
-            await self._may(action, confirmed=True)
-        said = await self._inner.save_settings(changes)
-        listed = ", ".join(f"{k} = {v!r}" for k, v in sorted(changes.items()))
-        await self._audit(s, "settings.save", listed + (f" ({why})" if why else ""))
-        return said
+            try:
+                s = await self._may(action, confirmed=True)
+            except ConfirmationNeeded:
+                raise ConfirmationNeeded(f"{why}: give your code again") from None
+            await self._audit(s, "settings.confirmed", why)  # the save itself: the engine's
+        return await self._inner.save_settings(changes)
 
 
 def asks_again(changes: Mapping[str, Any], current: Mapping[str, Any]) -> str | None:
