@@ -128,6 +128,8 @@ def test_number_lists_read_as_their_type() -> None:
     assert sparkline[:2] == (1.5, 2.0) and type(sparkline[1]) is float
     assert math.isnan(sparkline[2])
     assert decode([1.5, 2.5], tuple[float, ...]) == (1.5, 2.5)
+    mixed = decode([1.5, 2], tuple[float, ...])  # an int among floats is made a float
+    assert mixed == (1.5, 2.0) and all(type(v) is float for v in mixed)
     assert decode(["A", "B"], list[str]) == ["A", "B"]
 
 

@@ -111,3 +111,20 @@ async def test_closing_the_client_logs_out(served: Served) -> None:
     await client.close()
     assert len(served.accounts.sessions) == 0
     assert ("vic", "logout") in await audit(served)
+
+
+async def test_two_logins_at_once_on_one_connection_leave_one_session(served: Served) -> None:
+    login = {"op": "login", "args": {"user": "vic", "password": PASSWORD}}
+    async with connect(served.url) as ws:
+        for rid in (1, 2):  # sent together: they run at the same time on the engine
+            await ws.send(json.dumps({"id": rid, **login}))
+        answers = [json.loads(await ws.recv()) for _ in range(2)]
+        assert all(a["ok"]["who"]["user"] == "vic" for a in answers)
+    sessions = served.accounts.sessions
+
+    def vics() -> list[Any]:
+        return [s for s in sessions._by_token.values() if s.user == "vic"]
+
+    await until(lambda: all(s.links == 0 for s in vics()))  # the connection closed
+    live = [s for s in vics() if sessions.expiry(s) is None]
+    assert len(live) == 1 and live[0].left_ns > 0  # and its reattach window runs

@@ -69,6 +69,9 @@ class GuardedClient:
         if token != self._token:
             await self.logout()
         s = await self._accounts.reattach(token, self._origin)
+        why = self._accounts.sessions.expiry(s)  # it may have ended while the store answered
+        if why is not None:
+            raise LoginNeeded(f"{why}: log in again")
         return self._answer(LoginStep(session=s))
 
     async def confirm(self, secret: str) -> None:
@@ -90,6 +93,8 @@ class GuardedClient:
         if step.session is not None:
             s = step.session
             if s.token != self._token:
+                if self._token:  # two logins at once on one connection: it keeps one session
+                    self._accounts.sessions.end(self._token)
                 self._accounts.sessions.link(s)
             self._token, self._ticket = s.token, ""
             self._inner.actor = s.user
@@ -257,13 +262,15 @@ class GuardedClient:
         action = Action.SAVE_UI_SETTINGS if own else Action.SAVE_SETTINGS
         await self._may(action)
         why = asks_again(changes, await self._inner.settings())
-        if why is not None:
-            try:
-                s = await self._may(action, confirmed=True)
-            except ConfirmationNeeded:
-                raise ConfirmationNeeded(f"{why}: give your code again") from None
-            await self._audit(s, "settings.confirmed", why)  # the save itself: the engine's
-        return await self._inner.save_settings(changes)
+        if why is None:
+            return await self._inner.save_settings(changes)
+        try:
+            s = await self._may(action, confirmed=True)
+        except ConfirmationNeeded:
+            raise ConfirmationNeeded(f"{why}: give your code again") from None
+        said = await self._inner.save_settings(changes)  # logs the save itself
+        await self._audit(s, "settings.confirmed", why)
+        return said
 
 
 def asks_again(changes: Mapping[str, Any], current: Mapping[str, Any]) -> str | None:

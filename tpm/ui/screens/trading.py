@@ -152,10 +152,13 @@ class TradingScreen(LiveScreen):
     @work(exclusive=True, group="strategy-folder")
     async def _show_folder(self) -> None:
         """Where the files are, for a trader who edits them in an editor of their own."""
-        folder = await client_of(self).strategy_folder()
+        try:
+            folder = await client_of(self).strategy_folder() or "no strategies folder"
+        except Exception:  # an older engine, say: the tab works without it
+            folder = "strategies folder unknown"
         book = self.query_one("#trade-book", TabbedContent)
         if book.active == "strategies":
-            book.border_subtitle = folder or "no strategies folder"
+            book.border_subtitle = folder
 
     @on(DataTable.RowSelected, "#strategies-table")
     def _strategy_picked(self) -> None:
