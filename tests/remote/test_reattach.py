@@ -128,3 +128,23 @@ async def test_two_logins_at_once_on_one_connection_leave_one_session(served: Se
     await until(lambda: all(s.links == 0 for s in vics()))  # the connection closed
     live = [s for s in vics() if sessions.expiry(s) is None]
     assert len(live) == 1 and live[0].left_ns > 0  # and its reattach window runs
+
+
+async def test_the_old_connection_closing_late_does_not_start_the_clock(served: Served) -> None:
+    """A client reattaches on a new connection before the engine has noticed the old one
+    go: the session counts both, and its reattach window starts only when neither is left."""
+    login = {"id": 1, "op": "login", "args": {"user": "tom", "password": PASSWORD}}
+    sessions = served.accounts.sessions
+    async with connect(served.url) as old:
+        await old.send(json.dumps(login))
+        token = json.loads(await old.recv())["ok"]["reattach"]
+        [session] = [s for s in sessions._by_token.values() if s.token == token]
+        async with connect(served.url) as new:
+            await new.send(json.dumps({"id": 1, "op": "reattach", "args": {"token": token}}))
+            assert json.loads(await new.recv())["ok"]["who"]["user"] == "tom"
+            assert session.links == 2
+            await old.close()
+            await until(lambda: session.links == 1)
+            assert session.left_ns == 0  # still on a connection: no clock
+        await until(lambda: session.links == 0)
+    assert session.left_ns > 0 and sessions.alive(token) is session
