@@ -254,7 +254,11 @@ async def test_a_theme_chosen_from_the_command_palette_is_kept_too(tmp_path: Pat
         app.theme = "nord"  # what the palette's "Change theme" does
         await wait_for(pilot, lambda: bool(_saved(tmp_path)), "the saved theme")
         assert _saved(tmp_path) == {"ui": {"theme": "nord"}}
-        assert any("kept for the next start" in n.message for n in app._notifications)
+        await wait_for(  # the file is written a moment before the note goes up
+            pilot,
+            lambda: any("kept for the next start" in n.message for n in app._notifications),
+            "the note",
+        )
 
 
 async def test_revert_discards_every_edit(tmp_path: Path) -> None:
