@@ -166,9 +166,7 @@ async def test_a_rise_in_hash_parameters_rehashes_at_login(store: SqlStore, cloc
 async def test_sessions_expire_and_sensitive_actions_ask_again(
     accounts: Accounts, clock: Clock
 ) -> None:
-    await accounts.add("ann", Role.TRADER, PASSWORD, actor="cli:root")
-    s = (await accounts.login("ann", PASSWORD, "x")).session
-    assert s is not None
+    s = await logged_in(accounts, "x")
     clock.advance(121)
     with pytest.raises(AccessDenied, match="asks for your code again"):
         accounts.require(s.token, Action.RESUME, confirmed=True)
@@ -213,9 +211,7 @@ async def test_authorisation_matrix(accounts: Accounts) -> None:
 async def test_a_refusal_is_audited_once_per_session_and_action(
     accounts: Accounts, store: SqlStore
 ) -> None:
-    await accounts.add("vic", Role.VIEWER, PASSWORD, actor="cli:root")
-    s = (await accounts.login("vic", PASSWORD, "10.0.0.7")).session
-    assert s is not None
+    s = await logged_in(accounts, "10.0.0.7", "vic", Role.VIEWER)
     for _ in range(50):  # a client in a loop
         for action in (Action.SUBMIT_ORDER, Action.HALT):
             with pytest.raises(AccessDenied, match="vic is a viewer"):
@@ -252,10 +248,12 @@ async def test_parallel_guesses_each_count_and_a_recovery_code_works_once(
     assert sum(s.session is not None for s in steps) == 1
 
 
-async def ann_logged_in(accounts: Accounts, origin: str) -> Session:
-    """ann, a trader, added and logged in from `origin`."""
-    await accounts.add("ann", Role.TRADER, PASSWORD, actor="cli:root")
-    s = (await accounts.login("ann", PASSWORD, origin)).session
+async def logged_in(
+    accounts: Accounts, origin: str, name: str = "ann", role: Role = Role.TRADER
+) -> Session:
+    """`name` (ann, a trader) added and logged in from `origin`."""
+    await accounts.add(name, role, PASSWORD, actor="cli:root")
+    s = (await accounts.login(name, PASSWORD, origin)).session
     assert s is not None
     return s
 
@@ -263,7 +261,7 @@ async def ann_logged_in(accounts: Accounts, origin: str) -> Session:
 async def test_a_password_changed_elsewhere_ends_the_session_within_seconds(
     accounts: Accounts, store: SqlStore, clock: Clock
 ) -> None:
-    s = await ann_logged_in(accounts, "x")
+    s = await logged_in(accounts, "x")
     other = Accounts(store, clock=clock)  # another process: tpm user passwd
     await other.set_password("ann", "a new tram 7", actor="cli:root")
     assert (await accounts.check(s.token, Action.LATEST)).user == "ann"  # not looked yet
@@ -283,7 +281,7 @@ async def test_odd_input_is_refused_without_work(accounts: Accounts, store: SqlS
 async def test_reattaching_takes_the_session_up_without_resetting_its_idle_clock(
     accounts: Accounts, store: SqlStore, clock: Clock
 ) -> None:
-    s = await ann_logged_in(accounts, "10.0.0.7:5000")
+    s = await logged_in(accounts, "10.0.0.7:5000")
     clock.advance(20 * 60)  # the link drops, and comes back twenty minutes later
     taken = await accounts.reattach(s.token, "10.0.0.9:6000")
     assert (taken.user, taken.origin) == ("ann", "10.0.0.9:6000")
@@ -300,7 +298,7 @@ async def test_reattaching_takes_the_session_up_without_resetting_its_idle_clock
 async def test_a_session_without_a_connection_ends_after_the_reattach_window(
     accounts: Accounts, clock: Clock
 ) -> None:
-    s = await ann_logged_in(accounts, "10.0.0.7:5000")
+    s = await logged_in(accounts, "10.0.0.7:5000")
     sessions = accounts.sessions
     sessions.link(s)  # an attached app's connection
     sessions.link(s)  # and, for a moment, the one that took it up after a drop
