@@ -73,10 +73,12 @@ class RemoteEngineClient:
 
     @property
     def description(self) -> str:
-        if self._down_since is None:
-            return self.url
-        down = time.monotonic() - self._down_since
-        return f"{self.url} (link down {down:.0f}s: reconnecting)"
+        return self.url
+
+    @property
+    def link_down_s(self) -> float | None:
+        """How long the link has been down while the client reconnects; None while it is up."""
+        return None if self._down_since is None else time.monotonic() - self._down_since
 
     async def close(self) -> None:
         self._closing = True

@@ -16,7 +16,16 @@ from tpm.domain.client import EngineClient
 __all__ = ["LoginGate"]
 
 _PASS = frozenset(
-    {"login_required", "login", "second_factor", "logout", "confirm", "whoami", "description"}
+    {
+        "login_required",
+        "login",
+        "second_factor",
+        "logout",
+        "confirm",
+        "whoami",
+        "description",
+        "link_down_s",
+    }
 )
 
 

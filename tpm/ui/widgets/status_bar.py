@@ -52,11 +52,12 @@ class StatusBar(Widget):
         snap = self.snapshot
         now_s = time.time() if snap is None else snap.ts_ns / 1e9
         text.append(time.strftime("%H:%M:%S UTC", time.gmtime(now_s)), style="dim")
-        where = client_of(self).description
-        down = "reconnecting" in where  # first, where 80 columns keep it in view
-        if down:
+        client = client_of(self)
+        where = client.description
+        down: float | None = getattr(client, "link_down_s", None)  # a remote engine's only
+        if down is not None:  # first, where 80 columns keep it in view
             text.append("  │ ")
-            text.append(where.rsplit("(", 1)[-1].rstrip(")"), style="bold reverse yellow")
+            text.append(f"link down {down:.0f}s: reconnecting", style="bold reverse yellow")
         if snap is None:
             text.append("  │ connecting to the engine…", style="yellow")
             return text
@@ -75,6 +76,6 @@ class StatusBar(Widget):
         if a.trading_state is not TradingState.ACTIVE:
             text.append("  │ ")
             text.append(f" {a.trading_state.upper()} ", style="bold reverse red")
-        if where != "local" and not down:
+        if where != "local" and down is None:
             text.append(f"  │ {where}", style="dim")
         return text
