@@ -54,7 +54,8 @@ class StatusBar(Widget):
         text.append(time.strftime("%H:%M:%S UTC", time.gmtime(now_s)), style="dim")
         client = client_of(self)
         where = client.description
-        down: float | None = getattr(client, "link_down_s", None)  # a remote engine's only
+        said = getattr(client, "link_down_s", None)  # a remote engine's client has it
+        down = said if isinstance(said, float) else None  # clients made of calls give a call
         if down is not None:  # first, where 80 columns keep it in view
             text.append("  │ ")
             text.append(f"link down {down:.0f}s: reconnecting", style="bold reverse yellow")
